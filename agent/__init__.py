@@ -1,0 +1,1 @@
+"""The LangGraph sales agent: state, nodes, prompts and the LLM client."""

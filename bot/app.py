@@ -1,0 +1,166 @@
+"""Assembling the one process: Postgres, the LangGraph checkpointer, the assistant, aiogram, the health endpoint;
+and taking it down in order on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from importlib import resources
+
+import asyncpg
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.methods import GetUpdates
+from aiogram.utils.token import TokenValidationError
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from openai import AsyncOpenAI
+
+from agent.assistant import SalesAssistant
+from agent.graph import build_graph
+from agent.llm import Llm
+from bot.health import HealthServer
+from bot.settings import ConfigError, Settings
+from bot.shop import load_shop
+from handlers import build_dispatcher
+from handlers.inbox import replay_pending, turn_runner
+from handlers.lanes import ChatLanes
+from storage.database import (
+    DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
+)
+from storage.migrate import migrate
+
+log = structlog.get_logger(__name__)
+
+POLLING_TIMEOUT = 10  # seconds Telegram holds a getUpdates call open
+
+
+async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[DatabaseTarget, AsyncPostgresSaver]:
+    """Reach Postgres (embedded when DATABASE_URL is unset), apply migrations and LangGraph's setup."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    if url is None:
+        url = await start_embedded(settings.data_dir, stack)
+    target = parse_target(url, settings.database_transaction_pooler)
+    checkpoint_pool = await open_checkpoint_pool(target, size=settings.database_pool_size)
+    stack.push_async_callback(checkpoint_pool.close)
+    saver = AsyncPostgresSaver(checkpoint_pool)
+    conn = await connect(target)
+    try:
+        await migrate(conn, after=saver.setup)
+    finally:
+        await conn.close()
+    return target, saver
+
+
+def make_bot(settings: Settings) -> Bot:
+    settings.require("bot_token")
+    assert settings.bot_token is not None
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url) if settings.telegram_api_url else None
+    )
+    try:
+        return Bot(settings.bot_token.get_secret_value(), session=session)
+    except TokenValidationError:
+        raise ConfigError("BOT_TOKEN: not a Telegram bot token (expected digits:letters)") from None
+
+
+class PollingWatch:
+    """A request middleware on the bot session: remembers when getUpdates last answered."""
+
+    def __init__(self) -> None:
+        self.last_ok: float | None = None
+
+    async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
+        response = await make_request(bot, method)
+        if isinstance(method, GetUpdates):
+            self.last_ok = time.monotonic()
+        return response
+
+    def alive(self) -> bool:
+        return self.last_ok is not None and time.monotonic() - self.last_ok < POLLING_TIMEOUT + 20
+
+
+@dataclass
+class BotProcess:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    lanes: ChatLanes
+    pool: asyncpg.Pool
+    polling: PollingWatch
+    health: HealthServer | None
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Replay unfinished turns, poll until `stop` is set, then finish in-flight turns within the grace."""
+        await introduce(self.bot)
+        await replay_pending(self.dispatcher, self.bot, self.pool)
+        polling = asyncio.create_task(self.dispatcher.start_polling(
+            self.bot, polling_timeout=POLLING_TIMEOUT, handle_as_tasks=False, handle_signals=False,
+            close_bot_session=False,
+        ), name="polling")
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if polling in done:
+            stopping.cancel()
+            polling.result()  # polling only ends by itself on an error: let it surface
+            return
+        log.info("shutdown_started")
+        await self.dispatcher.stop_polling()
+        await polling
+        cut = await self.lanes.drain(self.settings.shutdown_grace.total_seconds())
+        log.info("shutdown_turns_drained", unfinished_chats=cut)
+
+
+async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
+    """Everything `python -m bot run` needs, registered on `stack` for orderly closing."""
+    settings.require("bot_token", "openai_api_key")
+    shop = load_shop(settings.shop_file)
+    bot = make_bot(settings)
+    stack.push_async_callback(bot.session.close)
+    target, saver = await open_database(settings, stack)
+    pool = await open_pool(target, settings.database_pool_size)
+    stack.push_async_callback(pool.close)
+
+    assert settings.openai_api_key is not None
+    client = AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout.total_seconds(), max_retries=2,
+    )
+    stack.push_async_callback(client.close)
+    llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
+    prompt = (resources.files("agent") / "prompts" / "system.uk.md").read_text(encoding="utf-8")
+    graph = build_graph(llm, prompt.format(persona=shop.persona, shop=shop.name), saver)
+    assistant = SalesAssistant(graph, pool, shop)
+
+    lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool))
+    dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings)
+
+    watch = PollingWatch()
+    bot.session.middleware(watch)
+    health = None
+    if settings.health_port is not None:
+        health = HealthServer(pool, watch.alive)
+        await health.start(settings.health_port)
+        stack.push_async_callback(health.stop)
+    return BotProcess(settings, bot, dispatcher, lanes, pool, watch, health)
+
+
+async def introduce(bot: Bot) -> None:
+    """Ask Telegram who we are: a refused token is a configuration error; a network error is waited out."""
+    delay = 1.0
+    while True:
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError("BOT_TOKEN: Telegram refused the token") from None
+        except TelegramNetworkError as exc:
+            log.error("telegram_unreachable", error=str(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        log.info("telegram_connected", bot_username=me.username)
+        return

@@ -1,0 +1,44 @@
+"""GET /health: 200 while polling is alive and Postgres answers, 503 otherwise (Docker's HEALTHCHECK uses it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+log = structlog.get_logger(__name__)
+
+
+class HealthServer:
+    def __init__(self, pool: asyncpg.Pool, polling_alive: Callable[[], bool]) -> None:
+        self._pool = pool
+        self._polling_alive = polling_alive
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def _health(self, _: web.Request) -> web.Response:
+        checks = {"polling": self._polling_alive(), "postgres": await self._postgres_ok()}
+        status = 200 if all(checks.values()) else 503
+        return web.json_response(checks, status=status)
+
+    async def _postgres_ok(self) -> bool:
+        try:
+            return await self._pool.fetchval("SELECT 1", timeout=3) == 1
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            return False
+
+    async def start(self, port: int) -> None:
+        app = web.Application()
+        app.router.add_get("/health", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "0.0.0.0", port)  # noqa: S104 - the container's port is published
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        log.info("health_listening", port=self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

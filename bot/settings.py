@@ -1,0 +1,163 @@
+"""Process configuration: environment variables and `.env`, names as in DESIGN.md.
+
+Every setting is declared here with its default; nothing reads the environment elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it in one line."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30s`, `15m`, `4h`, `1d` (a bare number means seconds)."""
+    text = str(text).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"expected a duration like 30s, 15m or 4h, got {text!r}")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+Duration = Annotated[timedelta, NoDecode]
+
+
+def _split(value: object) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Telegram
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+
+    # people
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_chat_id: int | None = None
+
+    # storage
+    database_url: SecretStr | None = None
+    data_dir: Path = Path("data")
+    database_transaction_pooler: bool = False
+    database_pool_size: int = Field(default=10, ge=2, le=100)
+
+    # models
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    vision_model: str = "gpt-4o-mini"
+    embedding_model: str = "text-embedding-3-small"
+    llm_timeout: Duration = timedelta(seconds=30)
+
+    # CRM
+    sitniks_api_url: str = "https://crm.sitniks.com"
+    sitniks_api_key: SecretStr | None = None
+
+    # schedule
+    shop_timezone: str = "Europe/Kyiv"
+    quiet_hours: str = "21:00-09:00"
+    followup_delays: Annotated[list[timedelta], NoDecode] = Field(
+        default_factory=lambda: [timedelta(hours=4), timedelta(hours=23)]
+    )
+    followup_scan_interval: Duration = timedelta(minutes=5)
+    crm_sync_interval: Duration = timedelta(seconds=60)
+
+    # shop
+    shop_file: Path | None = None
+
+    # conversation flow
+    burst_window: Duration = timedelta(seconds=1.5)
+    max_concurrent_turns: int = Field(default=50, ge=1)
+    max_message_length: int = Field(default=4000, ge=100)
+
+    # process
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "console"
+    health_port: int | None = Field(default=8080, ge=0, le=65535)
+    shutdown_grace: Duration = timedelta(seconds=8)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> list[int]:
+        parts = _split(value)
+        bad = [p for p in parts if not re.fullmatch(r"-?\d+", p)]
+        if bad:
+            raise ValueError(f"must be comma-separated Telegram user ids, got {bad[0]!r}")
+        return [int(p) for p in parts]
+
+    @field_validator("followup_delays", mode="before")
+    @classmethod
+    def _delays(cls, value: object) -> list[timedelta]:
+        if isinstance(value, (list, tuple)) and all(isinstance(v, timedelta) for v in value):
+            return list(value)
+        return [parse_duration(p) for p in _split(value)]
+
+    @field_validator("llm_timeout", "followup_scan_interval", "crm_sync_interval", "burst_window",
+                     "shutdown_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        return value if isinstance(value, timedelta) else parse_duration(str(value))
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value.strip():
+            quiet_hours_window(value)
+        return value.strip()
+
+    @field_validator("shop_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def require(self, *names: str) -> None:
+        """Stop with a ConfigError naming the first of `names` that is unset."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                raise ConfigError(f"{name.upper()} is required but not set")
+
+
+def quiet_hours_window(text: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if not match:
+        raise ValueError(f"expected HH:MM-HH:MM, got {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        return time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"expected HH:MM-HH:MM, got {text!r}") from exc
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

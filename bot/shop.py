@@ -1,0 +1,62 @@
+"""The shop's own file (persona, customer-facing texts, model prices): Ukrainian, UTF-8, edited by the shop.
+
+Every text the code needs must be present; a missing one stops the process at start instead of falling back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.llm import Price
+from bot.settings import ConfigError
+
+REQUIRED_TEXTS = ("greeting", "llm_unavailable", "too_long", "unsupported_media")
+
+
+@dataclass(frozen=True)
+class Shop:
+    name: str
+    persona: str
+    texts: dict[str, str]
+    llm_prices: dict[str, Price]
+
+    def text(self, key: str, **values: Any) -> str:
+        return self.texts[key].format(persona=self.persona, shop=self.name, **values)
+
+
+def load_shop(path: Path | None) -> Shop:
+    source = path or resources.files("bot") / "shop.uk.yaml"
+    try:
+        data = yaml.safe_load(source.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"SHOP_FILE: {source} is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"SHOP_FILE: cannot read {source}: {exc}".splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"SHOP_FILE: {source} must be a mapping of settings")
+    texts = data.get("texts") or {}
+    missing = [key for key in REQUIRED_TEXTS if not str(texts.get(key) or "").strip()]
+    if missing:
+        raise ConfigError(f"SHOP_FILE: text '{missing[0]}' is missing in {source}")
+    for key in ("shop_name", "persona_name"):
+        if not str(data.get(key) or "").strip():
+            raise ConfigError(f"SHOP_FILE: '{key}' is missing in {source}")
+    return Shop(
+        name=str(data["shop_name"]),
+        persona=str(data["persona_name"]),
+        texts={k: str(v) for k, v in texts.items()},
+        llm_prices=_prices(data.get("llm_prices") or {}, source),
+    )
+
+
+def _prices(raw: dict[str, Any], source: object) -> dict[str, Price]:
+    try:
+        return {model: Price(Decimal(str(p["input"])), Decimal(str(p["output"]))) for model, p in raw.items()}
+    except (KeyError, TypeError, InvalidOperation):
+        raise ConfigError(f"SHOP_FILE: llm_prices in {source} need input and output numbers per model") from None

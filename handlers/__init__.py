@@ -1,0 +1,24 @@
+"""aiogram routers and middlewares: updates in, replies out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiogram import Dispatcher
+
+from handlers.conversation import conversation_router
+from handlers.customers import CustomerMiddleware
+from handlers.inbox import InboxMiddleware
+from handlers.lanes import ChatLanes
+
+
+def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> Dispatcher:
+    """`services` become handler arguments by name (aiogram's workflow data)."""
+    dispatcher = Dispatcher(**services)
+    dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes))
+    customers = CustomerMiddleware(pool)
+    dispatcher.message.outer_middleware(customers)
+    dispatcher.callback_query.outer_middleware(customers)
+    dispatcher.include_router(conversation_router())
+    return dispatcher

@@ -1,0 +1,68 @@
+"""The customer's side of the chat: /start, and every text (or burst of texts) as one turn for the assistant."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import CommandStart
+from aiogram.types import Message, Update
+from aiogram.utils.chat_action import ChatActionSender
+
+from agent.assistant import CustomerTurn, Reply, SalesAssistant
+from bot.settings import Settings
+from bot.shop import Shop
+from handlers.replies import send_text
+
+PHOTO = "[фото]"  # stands for a photo without a caption until the vision node reads photos
+
+
+def customer_turn(message: Message, texts: list[str], update_ids: list[int]) -> CustomerTurn:
+    user = message.from_user
+    return CustomerTurn(
+        chat_id=message.chat.id,
+        user_id=user.id if user else message.chat.id,
+        customer_name=user.full_name if user else None,
+        texts=texts,
+        update_ids=update_ids,
+    )
+
+
+async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool) -> Reply:
+    reply = await assistant.greet(customer_turn(message, [message.text or "/start"], [event_update.update_id]))
+    await send_text(message.bot, db, message.chat.id, reply.text)
+    return reply
+
+
+async def customer_message(
+    message: Message, burst: list[Update], assistant: SalesAssistant, db: asyncpg.Pool, shop: Shop,
+    settings: Settings,
+) -> Reply:
+    turn = customer_turn(message, [u.message.text or u.message.caption or PHOTO for u in burst if u.message],
+                         [u.update_id for u in burst if u.message])
+    if all(text == PHOTO for text in turn.texts):
+        reply = await assistant.decline(turn, shop.text("unsupported_media"))
+    elif any(len(text) > settings.max_message_length for text in turn.texts):
+        reply = await assistant.decline(turn, shop.text("too_long", limit=settings.max_message_length))
+    else:
+        async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id):
+            reply = await assistant.answer(turn)
+    await send_text(message.bot, db, message.chat.id, reply.text)
+    return reply
+
+
+async def unsupported(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool,
+                      shop: Shop) -> Reply:
+    kind = message.content_type
+    turn = customer_turn(message, [f"[{kind}]"], [event_update.update_id])
+    reply = await assistant.decline(turn, shop.text("unsupported_media"))
+    await send_text(message.bot, db, message.chat.id, reply.text)
+    return reply
+
+
+def conversation_router() -> Router:
+    router = Router(name="conversation")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(customer_message, F.text | F.photo)
+    router.message.register(unsupported)
+    return router

@@ -1,0 +1,51 @@
+"""Turning a reply into Telegram messages: split under Telegram's limit on paragraph boundaries, wait out 429s,
+and remember a customer who blocked the bot (403)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+
+from storage.customers import mark_blocked
+
+log = structlog.get_logger(__name__)
+
+MESSAGE_LIMIT = 4096
+_MAX_RETRIES = 3
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut at paragraph breaks, then line breaks, then spaces; never inside a word unless it is longer than limit."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+async def send_text(bot: Bot, pool: asyncpg.Pool, chat_id: int, text: str) -> bool:
+    """Send `text` to the chat; False when the customer blocked the bot."""
+    for part in split_message(text):
+        for attempt in range(_MAX_RETRIES + 1):
+            try:
+                await bot.send_message(chat_id, part)
+                break
+            except TelegramRetryAfter as exc:
+                if attempt == _MAX_RETRIES:
+                    raise
+                log.warning("telegram_rate_limited", retry_after=exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+            except TelegramForbiddenError:
+                log.info("customer_blocked_bot")
+                await mark_blocked(pool, str(chat_id))
+                return False
+    return True

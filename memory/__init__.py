@@ -1,0 +1,1 @@
+"""Customer memory: profile, atomic facts and summaries (the Memory issue fills this package)."""

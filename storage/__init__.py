@@ -1,0 +1,1 @@
+"""Postgres: the pools, numbered SQL migrations and one repository module per aggregate."""

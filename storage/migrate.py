@@ -1,0 +1,52 @@
+"""Numbered `.sql` migrations, each applied once, in order, under one advisory lock.
+
+The whole run is one transaction holding `pg_advisory_xact_lock`, so two processes starting together serialise
+(the second sees everything applied and does nothing) and the lock works behind a transaction pooler too.
+LangGraph's own tables are created inside the same lock by `setup_checkpointer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from importlib import resources
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
+
+_LOCK_KEY = 0x4D495254  # "MIRT"
+
+
+def migration_files() -> list[tuple[str, str]]:
+    folder = resources.files("storage") / "migrations"
+    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [(f.name, f.read_text(encoding="utf-8")) for f in files]
+
+
+async def migrate(conn: asyncpg.Connection, after: Callable[[], Awaitable[None]] | None = None) -> list[str]:
+    """Apply pending migrations; `after` runs inside the lock (LangGraph's setup). Returns the names applied."""
+    applied_now: list[str] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   name       TEXT PRIMARY KEY,
+                   checksum   TEXT NOT NULL,
+                   applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+        )
+        done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migrations")}
+        for name, sql in migration_files():
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if name in done:
+                if done[name] != checksum:
+                    log.warning("migration_changed_after_apply", migration=name)
+                continue
+            await conn.execute(sql)
+            await conn.execute("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", name, checksum)
+            applied_now.append(name)
+            log.info("migration_applied", migration=name)
+        if after is not None:
+            await after()
+    return applied_now
