@@ -1,0 +1,42 @@
+"""Shared fixtures: real Postgres (embedded or TEST_DATABASE_URL), a clean migrated database per test module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from storage.database import connect, open_pool, parse_target
+from storage.migrate import migrate
+from tests.postgres import create_database, server_url
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, server = server_url(tmp_path_factory.mktemp("postgres"))
+    yield url
+    if server is not None:
+        server.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def database_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """An empty database of this test module's own, with every migration applied."""
+    prefix = re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])
+    url = await create_database(postgres_server, prefix)
+    conn = await connect(parse_target(url))
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return url
+
+
+@pytest_asyncio.fixture(scope="module")
+async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await open_pool(parse_target(database_url), size=5)
+    yield pool
+    await pool.close()
