@@ -1,0 +1,132 @@
+"""Delivery details from what customers type: phone, full name (ПІБ), city, Nova Poshta branch or parcel locker.
+
+Each parser returns the clean value or raises `Rejected` with a reason the bot can say (`Texts.say`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from catalog.texts import Rejected, Text, Texts
+
+# Ukrainian mobile operator codes (the two digits after +380): Kyivstar, Vodafone, lifecell, 3Mob, Intertelecom…
+MOBILE_CODES = frozenset({"39", "50", "63", "66", "67", "68", "73", "75", "77", "89", "91", "92", "93", "94", "95",
+                          "96", "97", "98", "99"})
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().-]*\d|\+?\d")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+# Letters Ukrainian lacks, and "-ск"/"-цкий" endings that Ukrainian writes "-ськ"/"-цький".
+_RUSSIAN = re.compile(r"[ыэъё]|(?<!ь)[сц]к(?:ий|ая|ое)?\b", re.IGNORECASE)
+_CITY_PREFIX = re.compile(r"^(?:(?:м|г|с|смт|пгт)\.\s*|(?:місто|город|село|смт|пгт|у|в)\s+)+", re.IGNORECASE)
+_LOCKER = re.compile(r"п[оа]?[шч]т[оа]мат|postomat|parcel\s*locker", re.IGNORECASE)
+_NUMBERED = re.compile(r"(?:№|#|номер|нп|н\.п\.|відділення|відділ|від\.|отделение|отд\.|поштомат|почтомат)\D{0,3}?"
+                       r"(\d{1,5})\b", re.IGNORECASE)
+
+
+def parse_phone(text: str) -> str:
+    """`0951234567`, `+38 (095) 123-45-67`, `380951234567`, `95 123 45 67`, `8 095 …` → `+380951234567`."""
+    runs = _PHONE_RUN.findall(text or "")
+    if not runs:
+        raise Rejected(Text.PHONE_MISSING)
+    run = max(runs, key=lambda r: len(re.sub(r"\D", "", r)))
+    digits = re.sub(r"\D", "", run)
+    if run.startswith("+") and not digits.startswith("38"):
+        raise Rejected(Text.PHONE_NOT_UKRAINIAN)
+    national = _national(digits)
+    if national[:2] not in MOBILE_CODES:
+        raise Rejected(Text.PHONE_NOT_MOBILE)
+    return f"+380{national}"
+
+
+def _national(digits: str) -> str:
+    """The nine digits after +380, whichever prefix the customer typed."""
+    for prefix, length in (("380", 12), ("80", 11), ("0", 10), ("", 9)):
+        if digits.startswith(prefix) and len(digits) == length:
+            national = digits[len(prefix):]
+            if not national.startswith("0"):
+                return national
+    if len(digits) < 9 or digits.startswith("380") and len(digits) < 12 or digits.startswith("0") and len(digits) < 10:
+        raise Rejected(Text.PHONE_TOO_SHORT)
+    raise Rejected(Text.PHONE_TOO_LONG)
+
+
+def parse_full_name(text: str) -> str:
+    """Surname and name (and patronymic), Cyrillic letters only, capitalised: "петренко олена" → "Петренко Олена"."""
+    cleaned = " ".join((text or "").translate(_APOSTROPHES).split()).strip(" .,;!")
+    if not cleaned:
+        raise Rejected(Text.NAME_MISSING)
+    words = cleaned.split(" ")
+    if not all(_NAME_WORD.fullmatch(w) for w in words) or len(words) > 4:
+        raise Rejected(Text.NAME_INVALID)
+    if _LATIN.search(cleaned):
+        raise Rejected(Text.NAME_NOT_CYRILLIC)
+    if len(words) < 2:
+        raise Rejected(Text.NAME_INCOMPLETE)
+    return " ".join(_capitalised(w) for w in words)
+
+
+def _capitalised(word: str) -> str:
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+class Cities:
+    """City names as Nova Poshta writes them; Russian and old spellings mapped from `cities.uk.yaml`."""
+
+    def __init__(self, spellings: dict[str, str]) -> None:
+        self._spellings = {self._key(k): v for k, v in spellings.items()}
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return " ".join(text.lower().translate(_APOSTROPHES).split())
+
+    def parse(self, text: str) -> str:
+        name = _CITY_PREFIX.sub("", (text or "").split(",")[0].strip()).strip(" .;!")
+        if not name:
+            raise Rejected(Text.CITY_MISSING)
+        known = self._spellings.get(self._key(name))
+        if known:
+            return known
+        if not _NAME_WORD.fullmatch(name.replace(" ", "-").translate(_APOSTROPHES)):
+            raise Rejected(Text.CITY_INVALID)
+        if _LATIN.search(name) or _RUSSIAN.search(name):
+            raise Rejected(Text.CITY_RUSSIAN_SPELLING)
+        return " ".join(_capitalised(w) for w in self._key(name).split(" "))
+
+
+def load_cities(path: Path | None = None) -> Cities:
+    source = path or resources.files("catalog") / "cities.uk.yaml"
+    return Cities({str(k): str(v) for k, v in yaml.safe_load(source.read_bytes().decode("utf-8")).items()})
+
+
+class PointKind(StrEnum):
+    BRANCH = "branch"
+    PARCEL_LOCKER = "parcel_locker"
+
+
+@dataclass(frozen=True)
+class DeliveryPoint:
+    kind: PointKind
+    number: int
+
+    def label(self, texts: Texts) -> str:
+        text = Text.PARCEL_LOCKER if self.kind is PointKind.PARCEL_LOCKER else Text.BRANCH
+        return texts.render(text, number=self.number)
+
+
+def parse_delivery_point(text: str) -> DeliveryPoint:
+    """"відділення 25", "нп №5", "поштомат 1234", "отделение 12", "25" → kind and number."""
+    text = text or ""
+    kind = PointKind.PARCEL_LOCKER if _LOCKER.search(text) else PointKind.BRANCH
+    numbered = _NUMBERED.search(text)
+    bare = re.search(r"\b(\d{1,5})\b", text)
+    found = numbered or bare
+    if not found or int(found.group(1)) == 0:
+        raise Rejected(Text.DELIVERY_POINT_MISSING)
+    return DeliveryPoint(kind, int(found.group(1)))

@@ -1,0 +1,113 @@
+"""Phones, names, cities and Nova Poshta points as customers type them; refusals come with a sayable reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.customer_details import (
+    DeliveryPoint, PointKind, load_cities, parse_delivery_point, parse_full_name, parse_phone,
+)
+from catalog.texts import Rejected, Text, load_texts
+
+
+@pytest.mark.parametrize("text", [
+    "0951234567", "+38 (095) 123-45-67", "380951234567", "95 123 45 67", "+380951234567", "8 095 123 45 67",
+    "мій номер 095-123-45-67, дякую",
+])
+def test_every_common_form_of_a_ukrainian_mobile_becomes_plus_380(text: str) -> None:
+    assert parse_phone(text) == "+380951234567"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", Text.PHONE_MISSING),
+    ("не скажу", Text.PHONE_MISSING),
+    ("095123456", Text.PHONE_TOO_SHORT),
+    ("12345", Text.PHONE_TOO_SHORT),
+    ("09512345678", Text.PHONE_TOO_LONG),
+    ("+48 123 456 789", Text.PHONE_NOT_UKRAINIAN),
+    ("+7 900 123 45 67", Text.PHONE_NOT_UKRAINIAN),
+    ("044 123 45 67", Text.PHONE_NOT_MOBILE),
+])
+def test_anything_else_is_refused_with_a_reason_the_bot_can_say(text: str, reason: Text) -> None:
+    with pytest.raises(Rejected) as caught:
+        parse_phone(text)
+    assert caught.value.text is reason
+    said = load_texts().say(caught.value)
+    assert said and not any(c.isascii() and c.isalpha() for c in said.replace("+380", ""))
+
+
+@pytest.mark.parametrize("text, name", [
+    ("петренко олена", "Петренко Олена"),
+    ("  КОВАЛЬ   Марія   Іванівна ", "Коваль Марія Іванівна"),
+    ("Мельник-Соловйова Анна-Марія", "Мельник-Соловйова Анна-Марія"),
+    ("Дем’яненко Ігор", "Дем'яненко Ігор"),
+])
+def test_full_names_are_cleaned(text: str, name: str) -> None:
+    assert parse_full_name(text) == name
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", Text.NAME_MISSING),
+    ("Олена", Text.NAME_INCOMPLETE),
+    ("Olena Petrenko", Text.NAME_NOT_CYRILLIC),
+    ("Петренко О.Л. 123", Text.NAME_INVALID),
+])
+def test_names_that_a_waybill_cannot_carry_are_refused(text: str, reason: Text) -> None:
+    with pytest.raises(Rejected) as caught:
+        parse_full_name(text)
+    assert caught.value.text is reason
+
+
+@pytest.fixture(scope="module")
+def cities():  # type: ignore[no-untyped-def]
+    return load_cities()
+
+
+@pytest.mark.parametrize("text, city", [
+    ("Киев", "Київ"), ("г. Харьков", "Харків"), ("Одесса", "Одеса"), ("Днепр", "Дніпро"),
+    ("Днепропетровск", "Дніпро"), ("Львов", "Львів"), ("Запорожье", "Запоріжжя"), ("Николаев", "Миколаїв"),
+    ("кривой рог", "Кривий Ріг"), ("м. Київ", "Київ"), ("біла церква", "Біла Церква"),
+    ("Бровари, Київська область", "Бровари"), ("Kyiv", "Київ"), ("івано-франківськ", "Івано-Франківськ"),
+    ("Белгород-Днестровский", "Білгород-Дністровський"), ("хмельницький", "Хмельницький"),
+])
+def test_cities_are_written_as_nova_poshta_writes_them(cities, text: str, city: str) -> None:  # type: ignore[no-untyped-def]
+    assert cities.parse(text) == city
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", Text.CITY_MISSING), ("м.", Text.CITY_MISSING), ("12345", Text.CITY_INVALID),
+    ("Новгород-Северский", Text.CITY_RUSSIAN_SPELLING), ("Северодонецк", Text.CITY_RUSSIAN_SPELLING),
+    ("Ахтырка", Text.CITY_RUSSIAN_SPELLING), ("Springfield", Text.CITY_RUSSIAN_SPELLING),
+])
+def test_cities_that_cannot_be_used_are_refused(cities, text: str, reason: Text) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(Rejected) as caught:
+        cities.parse(text)
+    assert caught.value.text is reason
+
+
+@pytest.mark.parametrize("text, kind, number", [
+    ("відділення 25", PointKind.BRANCH, 25),
+    ("нп №5", PointKind.BRANCH, 5),
+    ("Нова Пошта, відділення № 117", PointKind.BRANCH, 117),
+    ("поштомат 1234", PointKind.PARCEL_LOCKER, 1234),
+    ("почтомат №20431", PointKind.PARCEL_LOCKER, 20431),
+    ("отделение 12", PointKind.BRANCH, 12),
+    ("вул. Шевченка 10, відділення 3", PointKind.BRANCH, 3),
+    ("25", PointKind.BRANCH, 25),
+])
+def test_nova_poshta_points_are_read_from_free_text(text: str, kind: PointKind, number: int) -> None:
+    assert parse_delivery_point(text) == DeliveryPoint(kind, number)
+
+
+@pytest.mark.parametrize("text", ["", "на пошту", "відділення", "відділення 0"])
+def test_a_point_without_its_number_is_asked_for(text: str) -> None:
+    with pytest.raises(Rejected) as caught:
+        parse_delivery_point(text)
+    assert caught.value.text is Text.DELIVERY_POINT_MISSING
+    assert "номер відділення" in load_texts().say(caught.value)
+
+
+def test_points_are_labelled_in_ukrainian_for_the_order() -> None:
+    texts = load_texts()
+    assert DeliveryPoint(PointKind.BRANCH, 25).label(texts) == "Відділення №25"
+    assert DeliveryPoint(PointKind.PARCEL_LOCKER, 1234).label(texts) == "Поштомат №1234"
