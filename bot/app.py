@@ -32,7 +32,7 @@ from handlers.lanes import ChatLanes
 from storage.database import (
     DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
 )
-from storage.migrate import migrate
+from storage.migrate import migrate, setup_checkpointer
 
 log = structlog.get_logger(__name__)
 
@@ -50,9 +50,10 @@ async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[Data
     saver = AsyncPostgresSaver(checkpoint_pool)
     conn = await connect(target)
     try:
-        await migrate(conn, after=saver.setup)
+        await migrate(conn)
     finally:
         await conn.close()
+    await setup_checkpointer(saver)
     return target, saver
 
 

@@ -14,6 +14,7 @@ from bot import __version__
 from bot.app import assemble, open_database
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
+from catalog.cli import catalog, catalog_arguments
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +41,9 @@ async def migrate(settings: Settings, _: argparse.Namespace) -> None:
 COMMANDS = {
     "run": (run, "long-poll Telegram and answer customers (the default)"),
     "migrate": (migrate, "create or update the database schema, then exit"),
+    "catalog": (catalog, "import or export the product catalog (CSV or YAML), or load the demo catalog"),
 }
+COMMAND_ARGUMENTS = {"catalog": catalog_arguments}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -48,7 +51,9 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--version", action="version", version=__version__)
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
-        commands.add_parser(name, help=help_text, description=help_text)
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        if name in COMMAND_ARGUMENTS:
+            COMMAND_ARGUMENTS[name](command)
     return root
 
 

@@ -2,17 +2,19 @@
 
 The whole run is one transaction holding `pg_advisory_xact_lock`, so two processes starting together serialise
 (the second sees everything applied and does nothing) and the lock works behind a transaction pooler too.
-LangGraph's own tables are created inside the same lock by `setup_checkpointer`.
+LangGraph's own tables are created afterwards by `setup_checkpointer`: its migrations use CREATE INDEX
+CONCURRENTLY, which waits for every open transaction and so cannot run while our lock transaction is open.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from importlib import resources
 
 import asyncpg
 import structlog
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg import errors
 
 log = structlog.get_logger(__name__)
 
@@ -25,8 +27,8 @@ def migration_files() -> list[tuple[str, str]]:
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
 
 
-async def migrate(conn: asyncpg.Connection, after: Callable[[], Awaitable[None]] | None = None) -> list[str]:
-    """Apply pending migrations; `after` runs inside the lock (LangGraph's setup). Returns the names applied."""
+async def migrate(conn: asyncpg.Connection) -> list[str]:
+    """Apply pending migrations. Returns the names applied by this call."""
     applied_now: list[str] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
@@ -47,6 +49,16 @@ async def migrate(conn: asyncpg.Connection, after: Callable[[], Awaitable[None]]
             await conn.execute("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", name, checksum)
             applied_now.append(name)
             log.info("migration_applied", migration=name)
-        if after is not None:
-            await after()
     return applied_now
+
+
+async def setup_checkpointer(saver: AsyncPostgresSaver, attempts: int = 3) -> None:
+    """LangGraph's own migrations; two processes racing on the same step is retried, not fatal."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await saver.setup()
+            return
+        except (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject) as exc:
+            if attempt == attempts:
+                raise
+            log.info("checkpointer_setup_raced", error=type(exc).__name__, attempt=attempt)

@@ -11,6 +11,9 @@ import pytest_asyncio
 
 from storage.database import connect, open_pool, parse_target
 from storage.migrate import migrate
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import Wire
 from tests.postgres import create_database, server_url
 
 
@@ -40,3 +43,13 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await open_pool(parse_target(database_url), size=5)
     yield pool
     await pool.close()
+
+
+@pytest_asyncio.fixture
+async def wire(database_url: str) -> AsyncIterator[Wire]:
+    telegram, openai = FakeTelegram(), FakeOpenAI()
+    await telegram.start()
+    await openai.start()
+    yield Wire(telegram, openai, database_url)
+    await openai.stop()
+    await telegram.stop()

@@ -1,0 +1,202 @@
+"""A product as the shop sells it, and turning one spreadsheet or YAML row into one (or into every reason it can't)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from catalog.sizes import parse_size, sorted_sizes
+from catalog.texts import Rejected, Text
+
+COLUMNS = ("sku", "name", "description", "category", "subcategory", "price", "price_by_size", "sizes", "colors",
+           "photo_url", "color_photos", "is_active", "crm_product_id")
+REQUIRED = ("sku", "name", "price", "sizes")
+CENT = Decimal("0.01")
+_MAX_PRICE = Decimal("99999999.99")  # NUMERIC(10, 2)
+_YES = {"так", "1", "true", "yes", "y", "+", "активний", "в продажу"}
+_NO = {"ні", "0", "false", "no", "n", "-", "неактивний", "знято"}
+# `колір:https://…` pairs; a comma only separates pairs where the next one starts (URLs may contain commas).
+_PAIR_SPLIT = re.compile(r"\s*,\s*(?=[^,:]+:)")
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    price: Decimal
+    sizes: tuple[str, ...]
+    colors: tuple[str, ...] = ()
+    description: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    photo_url: str | None = None
+    color_photos: dict[str, str] = field(default_factory=dict)
+    price_by_size: dict[str, Decimal] = field(default_factory=dict)
+    is_active: bool = True
+    crm_product_id: str | None = None
+    id: int | None = field(default=None, compare=False)
+
+    def price_for(self, size: str) -> Decimal:
+        """The catalog's price for one of this product's sizes (a size it lacks is a caller's error)."""
+        if size not in self.sizes:
+            raise KeyError(f"{self.sku} has no size {size}")
+        return self.price_by_size.get(size, self.price)
+
+    @property
+    def min_price(self) -> Decimal:
+        return min(self.price_for(size) for size in self.sizes)
+
+    def photo_for(self, color: str | None) -> str | None:
+        return self.color_photos.get(color, self.photo_url) if color else self.photo_url
+
+
+class InvalidProduct(ValueError):
+    def __init__(self, reasons: list[Rejected]) -> None:
+        super().__init__("; ".join(str(r) for r in reasons))
+        self.reasons = reasons
+
+
+def parse_product(raw: Mapping[str, Any]) -> Product:
+    """Validate one row (CSV cells or YAML values); every problem is collected, not just the first."""
+    reasons: list[Rejected] = []
+
+    def attempt(parse: Any, *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except Rejected as exc:
+            reasons.append(exc)
+            return None
+
+    for column in REQUIRED:
+        if _blank(raw.get(column)):
+            reasons.append(Rejected(Text.VALUE_MISSING, column=column))
+    price = None if _blank(raw.get("price")) else attempt(parse_money, raw["price"])
+    sizes = attempt(_sizes, raw.get("sizes")) or ()
+    colors = attempt(_colors, raw.get("colors")) or ()
+    price_by_size = attempt(_price_by_size, raw.get("price_by_size"), sizes) or {}
+    color_photos = attempt(_color_photos, raw.get("color_photos"), colors) or {}
+    photo_url = attempt(_url, raw.get("photo_url"))
+    is_active = attempt(_flag, raw.get("is_active"), "is_active")
+    if reasons:
+        raise InvalidProduct(reasons)
+    return Product(
+        sku=_text(raw["sku"]), name=_text(raw["name"]), price=price, sizes=sizes, colors=colors,
+        description=_optional(raw.get("description")), category=_optional(raw.get("category")),
+        subcategory=_optional(raw.get("subcategory")), photo_url=photo_url, color_photos=color_photos,
+        price_by_size=price_by_size, is_active=is_active, crm_product_id=_optional(raw.get("crm_product_id")),
+    )
+
+
+def parse_money(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
+    text = re.sub(r"\s+|грн\.?$", "", str(value).strip().lower())
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        money = Decimal(text)
+    except InvalidOperation:
+        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value) from None
+    if not money.is_finite():
+        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
+    if money < 0:
+        raise Rejected(Text.PRICE_NEGATIVE, value=value)
+    if money > _MAX_PRICE or money != money.quantize(CENT):
+        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
+    return money.quantize(CENT)
+
+
+def _sizes(value: Any) -> tuple[str, ...]:
+    labels = [parse_size(item).label for item in _items(value)]
+    duplicate = next((label for i, label in enumerate(labels) if label in labels[:i]), None)
+    if duplicate:
+        raise Rejected(Text.SIZE_DUPLICATE, value=duplicate)
+    return tuple(size.label for size in sorted_sizes(labels))
+
+
+def _colors(value: Any) -> tuple[str, ...]:
+    colors = [_text(item) for item in _items(value)]
+    folded = [c.casefold() for c in colors]
+    duplicate = next((c for i, c in enumerate(colors) if folded[i] in folded[:i]), None)
+    if duplicate:
+        raise Rejected(Text.COLOUR_DUPLICATE, value=duplicate)
+    return tuple(colors)
+
+
+def _price_by_size(value: Any, sizes: tuple[str, ...]) -> dict[str, Decimal]:
+    pairs = _pairs(value, _items, Text.PRICE_BY_SIZE_MALFORMED)
+    prices: dict[str, Decimal] = {}
+    for size_text, price_text in pairs:
+        size = parse_size(size_text).label
+        if size not in sizes:
+            raise Rejected(Text.PRICE_FOR_UNKNOWN_SIZE, size=size)
+        prices[size] = parse_money(price_text)
+    return prices
+
+
+def _color_photos(value: Any, colors: tuple[str, ...]) -> dict[str, str]:
+    pairs = _pairs(value, lambda v: _PAIR_SPLIT.split(str(v).strip()), Text.COLOR_PHOTOS_MALFORMED)
+    photos: dict[str, str] = {}
+    for color, url in pairs:
+        if color not in colors:
+            raise Rejected(Text.PHOTO_FOR_UNKNOWN_COLOUR, color=color)
+        photos[color] = _url(url)
+    return photos
+
+
+def _pairs(value: Any, split: Any, malformed: Text) -> list[tuple[str, str]]:
+    """`key:value, key:value` text or a YAML mapping → stripped (key, value) pairs."""
+    if _blank(value):
+        return []
+    if isinstance(value, Mapping):
+        return [(_text(k), _text(v)) for k, v in value.items()]
+    pairs = []
+    for item in split(value):
+        key, sep, rest = str(item).partition(":")
+        if not sep or not key.strip() or not rest.strip():
+            raise Rejected(malformed, value=value)
+        pairs.append((key.strip(), rest.strip()))
+    return pairs
+
+
+def _url(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    url = _text(value)
+    if not re.fullmatch(r"https?://\S+", url):
+        raise Rejected(Text.URL_INVALID, value=url)
+    return url
+
+
+def _flag(value: Any, column: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if _blank(value):
+        return True
+    word = _text(value).lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise Rejected(Text.FLAG_INVALID, value=value, column=column)
+
+
+def _items(value: Any) -> list[Any]:
+    if _blank(value):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if not _blank(v)]
+    return [part for part in (p.strip() for p in str(value).split(",")) if part]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def _optional(value: Any) -> str | None:
+    return None if _blank(value) else str(value).strip()

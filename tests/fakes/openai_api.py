@@ -1,0 +1,131 @@
+"""A fake OpenAI-compatible server on 127.0.0.1, driven through the real `openai` SDK.
+
+Chat completions (plain text, tool calls, json_schema output; image parts accepted) answer from a per-test
+script; embeddings are deterministic vectors of the text. Requests are recorded; answers can be held at a gate
+(to kill a process mid-call) or turned into HTTP errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+Reply = str | dict[str, Any]  # text, or a full assistant message (e.g. with tool_calls)
+Script = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
+
+EMBEDDING_DIMENSIONS = 1536
+
+
+def last_user_text(request: dict[str, Any]) -> str:
+    for message in reversed(request["messages"]):
+        if message["role"] == "user":
+            content = message["content"]
+            if isinstance(content, list):
+                return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+            return str(content)
+    return ""
+
+
+def echo(request: dict[str, Any]) -> Reply:
+    return f"Відповідь на: {last_user_text(request)}"
+
+
+def embedding_of(text: str) -> list[float]:
+    """A unit vector determined by the text's words, so similar texts get similar vectors."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in text.lower().split():
+        digest = hashlib.sha256(word.encode()).digest()
+        for i in range(0, 16, 2):
+            vector[int.from_bytes(digest[i:i + 2], "big") % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.embedding_requests: list[dict[str, Any]] = []
+        self.script: Script = echo
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self._errors: list[int] = []
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=30 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/embeddings", self._embeddings)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+        return self.url
+
+    async def stop(self) -> None:
+        self.gate.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail(self, status: int, times: int = 1) -> None:
+        self._errors.extend([status] * times)
+
+    async def wait_for_requests(self, count: int, timeout: float = 15) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.requests) >= count), timeout)
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        async with self._changed:
+            self._changed.notify_all()
+        if self._errors:
+            status = self._errors.pop(0)
+            return web.json_response({"error": {"message": "fake failure", "type": "server_error"}}, status=status)
+        await self.gate.wait()
+        reply = self.script(body)
+        if inspect.isawaitable(reply):
+            reply = await reply
+        message = {"role": "assistant", "content": reply} if isinstance(reply, str) else reply
+        prompt_tokens = sum(len(json.dumps(m, ensure_ascii=False)) // 4 for m in body["messages"])
+        completion_tokens = max(1, len(json.dumps(message, ensure_ascii=False)) // 4)
+        return web.json_response({
+            "id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"],
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        })
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.embedding_requests.append(body)
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        tokens = sum(len(t) // 4 + 1 for t in texts)
+        return web.json_response({
+            "object": "list", "model": body["model"],
+            "data": [{"object": "embedding", "index": i, "embedding": embedding_of(t)} for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        })
+
+
+def sleeps(seconds: float, then: Script = echo) -> Script:
+    async def slow(request: dict[str, Any]) -> Reply:
+        await asyncio.sleep(seconds)
+        result = then(request)
+        return await result if inspect.isawaitable(result) else result
+
+    return slow

@@ -1,0 +1,197 @@
+"""A fake Telegram Bot API on 127.0.0.1 that the real aiogram client long-polls.
+
+getUpdates honours offset confirmation like Telegram (updates below the offset are forgotten, the rest are
+delivered again), every call is recorded, and errors (429 with retry_after, 403) can be injected per method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7000000001
+# Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
+_UPDATE_IDS = itertools.count(1000)
+TOKEN = f"{BOT_ID}:AAF4k3T0k3nF0rT3st1ngTh3MirtB0tXYZ"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.files: dict[str, bytes] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._message_ids = itertools.count(1)
+        self._errors: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+        self.url = ""
+
+    # --- running ---------------------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=30 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        self._closing = True  # long polls still open answer at once
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what a test does --------------------------------------------------------------------------------------
+
+    def send(self, chat_id: int, text: str | None = None, *, update_id: int | None = None,
+             photo: str | None = None, caption: str | None = None, first_name: str = "Оксана",
+             username: str | None = "oksana_mama", chat_type: str = "private") -> int:
+        """A customer writes to the bot; returns the update_id."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "first_name": first_name},
+            "from": {"id": chat_id, "is_bot": False, "first_name": first_name, "username": username,
+                     "language_code": "uk"},
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if photo is not None:
+            self.files[photo] = self.files.get(photo, b"\x89PNG fake photo " + photo.encode())
+            message["photo"] = [{"file_id": photo, "file_unique_id": f"u-{photo}", "width": 800, "height": 800,
+                                 "file_size": len(self.files[photo])}]
+            if caption:
+                message["caption"] = caption
+        return self.deliver({"message": message}, update_id=update_id)
+
+    def deliver(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        update_id = update_id if update_id is not None else next(_UPDATE_IDS)
+        self._updates.append({"update_id": update_id, **update})
+        self._notify()
+        return update_id
+
+    def fail(self, method: str, status: int, description: str, times: int = 1, **parameters: Any) -> None:
+        """The next `times` calls of `method` answer with this error."""
+        self._errors.setdefault(method, []).extend([(status, description, parameters)] * times)
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[str]:
+        """Texts of the messages the bot successfully sent into this chat, in order."""
+        return [c.params.get("text", "") for c in self.calls_of("sendMessage")
+                if int(c.params["chat_id"]) == chat_id and not c.params.get("_failed")]
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 15) -> None:
+        """Wait until `condition()` holds; it is re-checked on every API call, never by sleeping."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+
+    async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 15) -> list[str]:
+        await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, timeout)
+        return self.sent_to(chat_id)
+
+    # --- the API -----------------------------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        asyncio.get_running_loop().create_task(notify())
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params)
+        self.calls.append(call)
+        self._notify()
+        try:
+            queued = self._errors.get(method)
+            if queued:
+                status, description, parameters = queued.pop(0)
+                params["_failed"] = True
+                body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+                if parameters:
+                    body["parameters"] = parameters
+                return web.json_response(body, status=status)
+            if method == "getUpdates":
+                return web.json_response({"ok": True, "result": await self._get_updates(params)})
+            return web.json_response({"ok": True, "result": self._result(method, params)})
+        finally:
+            self._notify()
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        params: dict[str, Any] = {}
+        for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                params[key] = value.file.read()
+                continue
+            try:
+                params[key] = json.loads(value)
+            except (TypeError, ValueError):
+                params[key] = value
+        return params
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        if not self._updates and timeout:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout)
+                except TimeoutError:
+                    return []
+        return sorted(self._updates, key=lambda u: u["update_id"])[: int(params.get("limit") or 100)]
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "MIRT", "username": "mirt_shop_bot"}
+        if method in {"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"}:
+            chat_id = params["chat_id"]
+            message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                       "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "supergroup"},
+                       "from": {"id": BOT_ID, "is_bot": True, "first_name": "MIRT"}}
+            if "text" in params:
+                message["text"] = params["text"]
+            if method == "copyMessage":
+                return {"message_id": message["message_id"]}
+            return message
+        if method == "getFile":
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
+                    "file_path": f"photos/{file_id}.jpg"}
+        return True
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        if file_id not in self.files:
+            raise web.HTTPNotFound()
+        return web.Response(body=self.files[file_id], content_type="image/jpeg")

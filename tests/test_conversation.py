@@ -1,0 +1,47 @@
+"""A customer talks to the bot through real polling: greeting, answers from the model, rows in Postgres."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.harness import Wire, running_bot
+
+
+async def test_start_greets_in_ukrainian_and_creates_the_customer_rows(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 501
+    async with running_bot(wire):
+        wire.telegram.send(chat, "/start", first_name="Оксана", username="oksana_mama")
+        [greeting] = await wire.telegram.wait_for_messages(chat)
+    assert "Вітаю" in greeting and "Олена" in greeting
+    user = await db.fetchrow("SELECT username, first_name FROM users WHERE external_id = $1", str(chat))
+    assert (user["username"], user["first_name"]) == ("oksana_mama", "Оксана")
+    state = await db.fetchval("SELECT state FROM agent_sessions WHERE session_id = $1", str(chat))
+    assert state["current_state"] == "STATE_0_INIT"
+    rows = await db.fetch("SELECT role, content FROM messages WHERE session_id = $1 ORDER BY id", str(chat))
+    assert [(r["role"], r["content"]) for r in rows] == [("user", "/start"), ("assistant", greeting)]
+
+
+async def test_a_text_is_answered_by_the_model_with_the_conversation_and_stored(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 502
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Шукаю сукню доньці")
+        await wire.telegram.wait_for_messages(chat, 1)
+        wire.telegram.send(chat, "Зріст 128")
+        replies = await wire.telegram.wait_for_messages(chat, 2)
+    assert replies == ["Відповідь на: Шукаю сукню доньці", "Відповідь на: Зріст 128"]
+    second = wire.openai.requests[-1]["messages"]
+    assert second[0]["role"] == "system" and "MIRT" in second[0]["content"]
+    assert [(m["role"], m["content"]) for m in second[1:]] == [
+        ("user", "Шукаю сукню доньці"), ("assistant", "Відповідь на: Шукаю сукню доньці"), ("user", "Зріст 128"),
+    ]
+    stored = await db.fetch("SELECT role, content FROM messages WHERE session_id = $1 ORDER BY id", str(chat))
+    assert [r["role"] for r in stored] == ["user", "assistant", "user", "assistant"]
+    checkpoints = await db.fetchval("SELECT count(*) FROM checkpoints WHERE thread_id = $1", str(chat))
+    assert checkpoints >= 2
+    typing = [c for c in wire.telegram.calls_of("sendChatAction") if int(c.params["chat_id"]) == chat]
+    assert typing and typing[0].params["action"] == "typing"
+    traces = await db.fetch("SELECT node_name, status, tokens_in, model_name FROM llm_traces WHERE session_id = $1",
+                            str(chat))
+    assert len(traces) == 2 and all(t["status"] == "SUCCESS" and t["tokens_in"] > 0 for t in traces)

@@ -1,0 +1,58 @@
+"""Nothing a customer writes is lost or answered twice: duplicates, a database outage, replay at start."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from storage import inbox
+from tests.harness import Wire, running_bot
+
+
+async def test_the_same_update_delivered_twice_is_answered_once(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 601
+    async with running_bot(wire):
+        update_id = wire.telegram.send(chat, "Добрий день")
+        wire.telegram.send(chat, "Добрий день", update_id=update_id)  # Telegram re-sends it in the same batch
+        await wire.telegram.wait_for_messages(chat, 1)
+        wire.telegram.send(chat, "Добрий день", update_id=update_id)  # and once more after it was answered
+        later = wire.telegram.send(chat, "Ще питання")
+        await wire.telegram.wait_for_messages(chat, 2)
+    assert wire.telegram.sent_to(chat) == ["Відповідь на: Добрий день", "Відповідь на: Ще питання"]
+    assert len(wire.openai.requests) == 2
+    rows = await db.fetch("SELECT update_id, handled_at FROM update_inbox WHERE chat_id = $1", chat)
+    assert {r["update_id"] for r in rows} == {update_id, later} and all(r["handled_at"] for r in rows)
+
+
+async def test_while_postgres_is_unreachable_the_update_is_not_acknowledged(
+    wire: Wire, db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = 602
+    real_record = inbox.record
+    failures = []
+
+    async def unreachable_twice(pool, update_id, chat_id, payload):  # type: ignore[no-untyped-def]
+        if len(failures) < 2:
+            failures.append(update_id)
+            offsets = [int(c.params.get("offset") or 0) for c in wire.telegram.calls_of("getUpdates")]
+            assert max(offsets) <= update_id, "Telegram was told the update was handled before it was stored"
+            raise ConnectionRefusedError("Postgres is down")
+        return await real_record(pool, update_id, chat_id, payload)
+
+    monkeypatch.setattr(inbox, "record", unreachable_twice)
+    async with running_bot(wire):
+        update_id = wire.telegram.send(chat, "Чи є костюми?")
+        await wire.telegram.wait_for_messages(chat, 1)
+    assert failures == [update_id, update_id]
+    assert wire.telegram.sent_to(chat) == ["Відповідь на: Чи є костюми?"]
+
+
+async def test_an_unfinished_turn_from_an_earlier_run_is_answered_at_start(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 603
+    update = {"update_id": 990_001, "message": {
+        "message_id": 5, "date": 1_764_000_000, "chat": {"id": chat, "type": "private"},
+        "from": {"id": chat, "is_bot": False, "first_name": "Ірина"}, "text": "Ви ще тут?"}}
+    await inbox.record(db, update["update_id"], chat, update)
+    async with running_bot(wire):
+        assert await wire.telegram.wait_for_messages(chat, 1) == ["Відповідь на: Ви ще тут?"]
+    assert await db.fetchval("SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = 990001")
