@@ -46,15 +46,19 @@ def search(vocabulary: Vocabulary, products: Sequence[Product], query: SearchQue
     category = _Facet.of(terms, vocabulary.terms(query.category), lambda t: t.categories)
     colour = _Facet.of(terms, vocabulary.terms(query.color), lambda t: t.colours)
     free = [t for t in terms if not t.categories and not t.colours]
-    candidates = [c for c in (_filtered(_index(vocabulary, p), query, category, colour) for p in products) if c]
+    indexed = [_index(vocabulary, p) for p in products]
+    # Words that name nothing in the whole catalog ("якісь", "дівчинки") do not narrow the search.
+    meaningful = [t for t in free if any(_term_score(item, t) for item in indexed)]
+    candidates = [c for c in (_filtered(item, query, category, colour) for item in indexed) if c]
 
-    if not free:
+    if meaningful:
+        ranked = [(s + SIMILARITY_WEIGHT * similarity.get(c.product.id, 0.0), c)
+                  for c, s in _score(candidates, meaningful)]
+    elif not free or category.wanted or colour.wanted:
         ranked = [(similarity.get(c.product.id, 0.0), c) for c in candidates]
-    else:
-        ranked = [(s + SIMILARITY_WEIGHT * similarity.get(c.product.id, 0.0), c) for c, s in _score(candidates, free)]
-        if not ranked:  # no word matched: the nearest products by meaning, if any are near enough
-            near = [(similarity.get(c.product.id, 0.0), c) for c in candidates]
-            ranked = sorted((x for x in near if x[0] >= MIN_SIMILARITY), key=lambda x: -x[0])[:SIMILAR_ONLY_LIMIT]
+    else:  # only unknown words: the nearest products by meaning, if any are near enough
+        near = [(similarity.get(c.product.id, 0.0), c) for c in candidates]
+        ranked = sorted((x for x in near if x[0] >= MIN_SIMILARITY), key=lambda x: -x[0])[:SIMILAR_ONLY_LIMIT]
     ranked.sort(key=lambda x: (-x[0], x[1].price, x[1].product.name))
     return [Match(c.product, c.size, c.price, c.colors, round(score, 4)) for score, c in ranked]
 
@@ -135,7 +139,7 @@ def _filtered(item: _Indexed, query: SearchQuery, category: _Facet, colour: _Fac
 
 
 def _score(candidates: list[_Candidate], free: list[Term]) -> list[tuple[_Candidate, float]]:
-    """Word-match score per candidate; a word that matches no candidate (e.g. "дівчинки") is simply not counted."""
+    """Word-match score per candidate; candidates no word matches are left out."""
     scored = [(c, sum(_term_score(c.item, t) for t in free)) for c in candidates]
     return [(c, s) for c, s in scored if s > 0]
 
