@@ -70,19 +70,28 @@ def make_bot(settings: Settings) -> Bot:
 
 
 class PollingWatch:
-    """A request middleware on the bot session: remembers when getUpdates last answered."""
+    """A request middleware on the bot session: is getUpdates being called, and did the last call succeed?"""
 
     def __init__(self) -> None:
-        self.last_ok: float | None = None
+        self.last_seen: float | None = None
+        self.failing = False
 
     async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
-        response = await make_request(bot, method)
-        if isinstance(method, GetUpdates):
-            self.last_ok = time.monotonic()
+        if not isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        self.last_seen = time.monotonic()
+        try:
+            response = await make_request(bot, method)
+        except Exception:
+            self.failing = True
+            raise
+        self.failing = False
+        self.last_seen = time.monotonic()
         return response
 
     def alive(self) -> bool:
-        return self.last_ok is not None and time.monotonic() - self.last_ok < POLLING_TIMEOUT + 20
+        recent = self.last_seen is not None and time.monotonic() - self.last_seen < POLLING_TIMEOUT + 20
+        return recent and not self.failing
 
 
 @dataclass

