@@ -27,6 +27,7 @@ COPY agent ./agent
 COPY memory ./memory
 COPY storage ./storage
 COPY jobs ./jobs
+COPY catalog ./catalog
 RUN pip install --no-compile .
 
 # Postgres refuses to run as root; as this user the embedded server runs directly.
