@@ -46,7 +46,7 @@ def merged(lines: Iterable[OrderLine]) -> list[OrderLine]:
 
 
 def idempotency_key(session_id: str, update_id: int | None, lines: Iterable[OrderLine]) -> str:
-    cart = [[line.sku, line.size, line.color, line.quantity] for line in merged(lines)]
+    cart = [[line.sku, line.size, (line.color or "").casefold(), line.quantity] for line in merged(lines)]
     payload = json.dumps({"session": session_id, "update": update_id, "cart": cart}, ensure_ascii=False)
     return "mirt-" + hashlib.sha256(payload.encode()).hexdigest()[:32]
 

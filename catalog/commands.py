@@ -1,0 +1,101 @@
+"""The work behind `python -m bot catalog …`: reach Postgres, import or export, refresh embeddings.
+
+A file with bad rows prints every one with its line and reason on stderr, writes nothing, and exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import AsyncExitStack
+from importlib import resources
+from pathlib import Path
+
+import asyncpg
+from tqdm import tqdm
+
+from bot.settings import Settings
+from catalog.files import FileRejected, write_csv
+from catalog.importer import Progress, import_file
+from catalog.texts import Text, Texts, load_texts
+from storage.database import DatabaseTarget, connect, open_pool, parse_target, start_embedded
+from storage.migrate import migrate
+from storage.products import load_products
+
+
+async def run_catalog(settings: Settings, args: argparse.Namespace) -> None:
+    texts = load_texts()
+    async with AsyncExitStack() as stack:
+        target = await _database(settings, stack)
+        pool = await open_pool(target, size=2)
+        stack.push_async_callback(pool.close)
+        if args.action == "export":
+            count = write_csv(args.file, await load_products(pool, active_only=False))
+            print(texts.render(Text.EXPORT_DONE, count=count, path=args.file))
+            return
+        if args.action == "import":
+            path, deactivate = args.file, args.deactivate_missing
+        else:
+            path, deactivate = Path(str(resources.files("catalog") / "demo.yaml")), False
+        try:
+            report = await import_file(pool, path, deactivate, _progress_bar)
+        except FileRejected as exc:
+            _print_errors(texts, exc)
+            raise SystemExit(1) from None
+        print(texts.render(Text.IMPORT_DONE, **vars(report)))
+        await _embed(settings, pool, texts, stack)
+
+
+async def _database(settings: Settings, stack: AsyncExitStack) -> DatabaseTarget:
+    """Postgres as `bot.app.open_database` reaches it, migrated; without LangGraph's tables and without
+    importing aiogram (seconds), which the catalog does not need."""
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    if url is None:
+        url = await start_embedded(settings.data_dir, stack)
+    target = parse_target(url, settings.database_transaction_pooler)
+    conn = await connect(target)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return target
+
+
+def _progress_bar(total: int) -> Progress:
+    """A bar on stderr for long imports; tqdm hides it when stderr is not a terminal or the file is short."""
+    bar = tqdm(total=total, desc="Імпорт", unit=" товарів", file=sys.stderr, disable=None if total > 50 else True,
+               leave=False)
+
+    def advance(n: int) -> None:
+        bar.update(n)
+        if bar.n >= total:
+            bar.close()
+
+    return advance
+
+
+def _print_errors(texts: Texts, rejected: FileRejected) -> None:
+    print(texts.render(Text.IMPORT_FAILED, count=len({e.line for e in rejected.errors})), file=sys.stderr)
+    for error in rejected.errors:
+        print(texts.render(Text.IMPORT_ROW, line=error.line, reason=texts.say(error.reason)), file=sys.stderr)
+
+
+async def _embed(settings: Settings, pool: asyncpg.Pool, texts: Texts, stack: AsyncExitStack) -> None:
+    """Embeddings for changed products; the catalog is already saved, so a provider failure only warns."""
+    if settings.openai_api_key is None:
+        print(texts.render(Text.IMPORT_NO_EMBEDDINGS), file=sys.stderr)
+        return
+    from openai import AsyncOpenAI, OpenAIError  # only when embeddings are configured: a slow import
+
+    from catalog.embeddings import EmbeddingMismatch, openai_embed, refresh_embeddings
+
+    client = AsyncOpenAI(api_key=settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url,
+                         timeout=settings.llm_timeout.total_seconds(), max_retries=2)
+    stack.push_async_callback(client.close)
+    embed = openai_embed(client, settings.embedding_model)
+    try:
+        count = await refresh_embeddings(pool, embed, settings.embedding_model)
+    except (OpenAIError, EmbeddingMismatch) as exc:
+        print(texts.render(Text.IMPORT_EMBEDDINGS_FAILED, error=str(exc) or type(exc).__name__), file=sys.stderr)
+        return
+    print(texts.render(Text.IMPORT_EMBEDDINGS_DONE, count=count))

@@ -1,0 +1,78 @@
+"""`python -m bot catalog …` as the shop owner runs it: a real process against a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from tests.fakes.openai_api import FakeOpenAI
+from tests.test_catalog_import import BAD_CSV, GOOD_CSV
+
+
+async def bot(database_url: str, cwd: Path, *args: str, **settings: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_", "LOG_"))}
+    env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", **settings)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "catalog", *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_bad_file_exits_1_listing_every_bad_row_and_writes_nothing(
+        database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text(BAD_CSV, encoding="utf-8")
+    code, out, err = await bot(database_url, tmp_path, "import", "bad.csv")
+    assert code == 1
+    assert "Каталог не імпортовано, нічого не змінено." in err
+    for line in ("Рядок 3: не заповнено «sku»", "Рядок 4: ціна «дорого» — не число",
+                 "Рядок 5: невідомий розмір «XL»", "Рядок 6: артикул A-1 уже є в рядку 2"):
+        assert line in err
+    assert "Traceback" not in err and out == ""
+    assert await db.fetchval("SELECT count(*) FROM products") == 0
+
+
+async def test_import_export_and_demo(database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
+    await db.execute("TRUNCATE products RESTART IDENTITY CASCADE")
+    (tmp_path / "good.csv").write_text(GOOD_CSV, encoding="utf-8")
+    code, out, err = await bot(database_url, tmp_path, "import", "good.csv")
+    assert code == 0, err
+    assert "Каталог імпортовано: нових 2, змінених 0, без змін 0, знято з продажу 0." in out
+    assert "Пошук за змістом вимкнений" in err  # no OPENAI_API_KEY: the import still works
+
+    code, out, err = await bot(database_url, tmp_path, "demo")
+    assert code == 0, err
+    assert "нових 7, змінених 2, без змін 0" in out
+
+    code, out, err = await bot(database_url, tmp_path, "export", "catalog.csv")
+    assert code == 0, err
+    exported = (tmp_path / "catalog.csv").read_text(encoding="utf-8")
+    assert exported.startswith("sku,name,description,category,subcategory,price,price_by_size,sizes,colors")
+    assert exported.count("\nMIRT-") == 9
+
+    code, out, err = await bot(database_url, tmp_path, "import", "catalog.csv", "--deactivate-missing")
+    assert code == 0, err
+    assert "нових 0, змінених 0, без змін 9, знято з продажу 0." in out
+
+
+async def test_import_embeds_changed_products_when_a_provider_is_configured(
+        database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
+    await db.execute("TRUNCATE products RESTART IDENTITY CASCADE")
+    fake = FakeOpenAI()
+    await fake.start()
+    try:
+        (tmp_path / "good.csv").write_text(GOOD_CSV, encoding="utf-8")
+        code, out, err = await bot(database_url, tmp_path, "import", "good.csv",
+                                   OPENAI_API_KEY="test-key", OPENAI_BASE_URL=fake.url)
+    finally:
+        await fake.stop()
+    assert code == 0, err
+    assert "Оновлено векторів для пошуку: 2." in out
+    assert [len(r["input"]) for r in fake.embedding_requests] == [2]
+    assert await db.fetchval("SELECT count(*) FROM products WHERE embedding IS NOT NULL") == 2
