@@ -16,7 +16,17 @@ import yaml
 from agent.llm import Price
 from bot.settings import ConfigError
 
-REQUIRED_TEXTS = ("greeting", "llm_unavailable", "too_long", "unsupported_media")
+REQUIRED_TEXTS = (
+    "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
+    "injection_refusal", "turn_budget_exceeded", "manager_called", "price_unsure",
+)
+
+
+@dataclass(frozen=True)
+class Payment:
+    prepayment: Decimal  # the part paid before shipping when the customer chooses prepayment
+    cash_on_delivery_fee: str  # Nova Poshta's fee, as the shop words it
+    requisites: str  # shown verbatim, with {order} and {amount} filled in
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Shop:
     persona: str
     texts: dict[str, str]
     llm_prices: dict[str, Price]
+    payment: Payment
 
     def text(self, key: str, **values: Any) -> str:
         return self.texts[key].format(persona=self.persona, shop=self.name, **values)
@@ -52,6 +63,7 @@ def load_shop(path: Path | None) -> Shop:
         persona=str(data["persona_name"]),
         texts={k: str(v) for k, v in texts.items()},
         llm_prices=_prices(data.get("llm_prices") or {}, source),
+        payment=_payment(data.get("payment") or {}, source),
     )
 
 
@@ -60,3 +72,14 @@ def _prices(raw: dict[str, Any], source: object) -> dict[str, Price]:
         return {model: Price(Decimal(str(p["input"])), Decimal(str(p["output"]))) for model, p in raw.items()}
     except (KeyError, TypeError, InvalidOperation):
         raise ConfigError(f"SHOP_FILE: llm_prices in {source} need input and output numbers per model") from None
+
+
+def _payment(raw: dict[str, Any], source: object) -> Payment:
+    for key in ("prepayment", "cash_on_delivery_fee", "requisites"):
+        if not str(raw.get(key) or "").strip():
+            raise ConfigError(f"SHOP_FILE: payment.{key} is missing in {source}")
+    try:
+        prepayment = Decimal(str(raw["prepayment"]))
+    except InvalidOperation:
+        raise ConfigError(f"SHOP_FILE: payment.prepayment in {source} must be an amount in грн") from None
+    return Payment(prepayment, str(raw["cash_on_delivery_fee"]), str(raw["requisites"]))
