@@ -75,9 +75,10 @@ def _progress_bar(total: int) -> Progress:
 
 
 def _print_errors(texts: Texts, rejected: FileRejected) -> None:
-    print(texts.render(Text.IMPORT_FAILED, count=len({e.line for e in rejected.errors})), file=sys.stderr)
+    print(texts.render(Text.IMPORT_FAILED), file=sys.stderr)
     for error in rejected.errors:
-        print(texts.render(Text.IMPORT_ROW, line=error.line, reason=texts.say(error.reason)), file=sys.stderr)
+        reason = texts.say(error.reason)
+        print(texts.render(Text.IMPORT_ROW, line=error.line, reason=reason) if error.line else reason, file=sys.stderr)
 
 
 async def _embed(settings: Settings, pool: asyncpg.Pool, texts: Texts, stack: AsyncExitStack) -> None:

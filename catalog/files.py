@@ -46,6 +46,8 @@ def read_rows(path: Path) -> list[Row]:
         raise FileRejected([RowError(0, Rejected(Text.FILE_BAD_FORMAT, path=path))])
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileRejected([RowError(0, Rejected(Text.FILE_NOT_FOUND, path=path))]) from None
     except OSError as exc:
         raise FileRejected([RowError(0, Rejected(Text.FILE_UNREADABLE, path=path, error=exc.strerror))]) from None
     try:

@@ -37,7 +37,8 @@ class Catalog:
             return {}
         try:
             vector = (await self._embed([text]))[0]
-        except (openai.OpenAIError, EmbeddingMismatch) as exc:  # the words still find products; meaning-search returns with the API
+        except (openai.OpenAIError, EmbeddingMismatch) as exc:
+            # the words still find products; search by meaning comes back with the provider
             log.warning("query_embedding_failed", error=type(exc).__name__)
             return {}
         return await similar_products(self._pool, vector, self._model)

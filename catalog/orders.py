@@ -17,12 +17,24 @@ from typing import Any
 import asyncpg
 
 from catalog.order_model import (
-    TRANSITIONS, Order, OrderItem, OrderLine, OrderStatus, PaymentMethod, Recipient,
+    TRANSITIONS,
+    Order,
+    OrderItem,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    Recipient,
 )
 from catalog.products import Product
 from catalog.texts import Rejected, Text, Texts
 from storage.orders import (
-    fetch_order, insert_crm_order, insert_items, insert_order, order_id_by_key, order_status, set_status,
+    fetch_order,
+    insert_crm_order,
+    insert_items,
+    insert_order,
+    order_id_by_key,
+    order_status,
+    set_status,
 )
 from storage.products import products_by_sku
 

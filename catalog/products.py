@@ -185,7 +185,7 @@ def _flag(value: Any, column: str) -> bool:
 def _items(value: Any) -> list[Any]:
     if _blank(value):
         return []
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return [v for v in value if not _blank(v)]
     return [part for part in (p.strip() for p in str(value).split(",")) if part]
 

@@ -59,6 +59,7 @@ class Text(StrEnum):
     IMPORT_EMBEDDINGS_DONE = "import_embeddings_done"
     IMPORT_EMBEDDINGS_FAILED = "import_embeddings_failed"
     EXPORT_DONE = "export_done"
+    FILE_NOT_FOUND = "file_not_found"
     FILE_UNREADABLE = "file_unreadable"
     FILE_NOT_UTF8 = "file_not_utf8"
     FILE_BAD_FORMAT = "file_bad_format"

@@ -32,7 +32,8 @@ class Vocabulary:
         self._stop_words = frozenset(w for word in stop_words for w in morph.words(word))
 
     def _lemma_set(self, words: list[str]) -> frozenset[str]:
-        return frozenset(lemma for text in words for word in self.morph.words(text) for lemma in self.morph.lemmas(word))
+        return frozenset(lemma for text in words for word in self.morph.words(text)
+                         for lemma in self.morph.lemmas(word))
 
     def terms(self, text: str | None) -> list[Term]:
         """The meaningful words of `text`, each with its dictionary forms and the categories/colours it names."""

@@ -37,6 +37,10 @@ async def test_a_bad_file_exits_1_listing_every_bad_row_and_writes_nothing(
     assert "Traceback" not in err and out == ""
     assert await db.fetchval("SELECT count(*) FROM products") == 0
 
+    code, _, err = await bot(database_url, tmp_path, "import", "missing.csv")
+    assert code == 1
+    assert "файлу missing.csv немає" in err and "Рядок" not in err
+
 
 async def test_import_export_and_demo(database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
     await db.execute("TRUNCATE products RESTART IDENTITY CASCADE")

@@ -1,8 +1,9 @@
-"""Embeddings through the real openai SDK against the fake server: batched, only for changed products, used by search."""
+"""Embeddings through the real openai SDK and the fake server: batched, only for changed products, used in search."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -68,6 +69,8 @@ async def test_search_uses_the_vectors_when_the_catalog_has_them(db: asyncpg.Poo
     vocabulary = load_vocabulary(Morphology())
     text = "спортивний костюм для школи та секцій"
 
+    assert (await Catalog(db, vocabulary).product("MIRT-ANNA")).price == Decimal("1850.00")  # type: ignore[union-attr]
+    assert await Catalog(db, vocabulary).product("NO-SUCH") is None
     words_only = await Catalog(db, vocabulary).find(SearchQuery(text))
     assert words_only[0].product.name == "Костюм Ритм"
     assert openai_fake.embedding_requests == []

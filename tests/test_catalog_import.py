@@ -97,7 +97,8 @@ async def test_whole_file_problems_are_reported_too(tmp_path: Path) -> None:
     cp1251 = tmp_path / "excel.csv"
     cp1251.write_bytes("sku,name,price,sizes\nA,Сукня,100,122\n".encode("cp1251"))
     unknown = write(tmp_path, "typo.csv", "sku,name,prise,sizes\nA,Сукня,100,122\n")
-    cases = {cp1251: [(2, Text.FILE_NOT_UTF8)], tmp_path / "missing.csv": [(0, Text.FILE_UNREADABLE)],
+    cases = {cp1251: [(2, Text.FILE_NOT_UTF8)], tmp_path / "missing.csv": [(0, Text.FILE_NOT_FOUND)],
+             tmp_path: [(0, Text.FILE_BAD_FORMAT)],
              unknown: [(1, Text.COLUMN_UNKNOWN), (1, Text.COLUMN_MISSING)],
              write(tmp_path, "p.xlsx", ""): [(0, Text.FILE_BAD_FORMAT)],
              write(tmp_path, "empty.yaml", ""): [(0, Text.FILE_EMPTY)]}
@@ -108,7 +109,8 @@ async def test_whole_file_problems_are_reported_too(tmp_path: Path) -> None:
 
 
 async def test_yaml_rows_are_numbered_by_their_line(tmp_path: Path) -> None:
-    text = "- sku: A\n  name: Сукня\n  price: 100\n  sizes: [122]\n- sku: B\n  name: Сукня\n  price: x\n  sizes: [122]\n"
+    text = ("- sku: A\n  name: Сукня\n  price: 100\n  sizes: [122]\n"
+            "- sku: B\n  name: Сукня\n  price: x\n  sizes: [122]\n")
     with pytest.raises(FileRejected) as caught:
         read_and_validate(write(tmp_path, "p.yaml", text))
     assert [(e.line, e.reason.text) for e in caught.value.errors] == [(5, Text.PRICE_NOT_A_NUMBER)]

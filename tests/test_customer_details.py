@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from catalog.customer_details import (
-    DeliveryPoint, PointKind, load_cities, parse_delivery_point, parse_full_name, parse_phone,
+    DeliveryPoint,
+    PointKind,
+    load_cities,
+    parse_delivery_point,
+    parse_full_name,
+    parse_phone,
 )
 from catalog.texts import Rejected, Text, load_texts
 
