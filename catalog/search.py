@@ -148,7 +148,7 @@ def _term_score(item: _Indexed, term: Term) -> float:
     if any(term.lemmas & name.lemmas for name in item.name):
         return NAME_WEIGHT
     if any(is_typo_of(term.word, lemma) for name in item.name for lemma in name.lemmas | {name.word}):
-        return NAME_TYPO_WEIGHT if len(term.word) >= 4 else 0.0
+        return NAME_TYPO_WEIGHT
     return OTHER_WEIGHT if term.lemmas & item.other else 0.0
 
 

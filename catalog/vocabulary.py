@@ -55,7 +55,7 @@ def _groups(groups: list[frozenset[str]], word: str, lemmas: frozenset[str]) -> 
 
 
 def is_typo_of(word: str, known: str) -> bool:
-    return len(known) >= TYPO_MIN_LENGTH and fuzz.ratio(word, known) >= TYPO_SCORE
+    return min(len(word), len(known)) >= TYPO_MIN_LENGTH and fuzz.ratio(word, known) >= TYPO_SCORE
 
 
 def load_vocabulary(morph: Morphology, path: Path | None = None) -> Vocabulary:
