@@ -20,6 +20,11 @@ REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
     "injection_refusal", "turn_budget_exceeded", "manager_called", "price_unsure",
 )
+# Follow-up templates by what the conversation waits for, and the managers' alerts; with the values each may use.
+REQUIRED_FOLLOWUPS = {
+    "discovery": (), "size_color": (), "offer": ("model",), "delivery_data": (), "payment": (),
+    "managers_delivery_data": ("customer", "chat_id"), "managers_payment": ("customer", "chat_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,13 @@ class Shop:
     texts: dict[str, str]
     llm_prices: dict[str, Price]
     payment: Payment
+    followups: dict[str, str]
 
     def text(self, key: str, **values: Any) -> str:
         return self.texts[key].format(persona=self.persona, shop=self.name, **values)
+
+    def followup(self, key: str, **values: Any) -> str:
+        return self.followups[key].format(persona=self.persona, shop=self.name, **values)
 
 
 def load_shop(path: Path | None) -> Shop:
@@ -64,6 +73,7 @@ def load_shop(path: Path | None) -> Shop:
         texts={k: str(v) for k, v in texts.items()},
         llm_prices=_prices(data.get("llm_prices") or {}, source),
         payment=_payment(data.get("payment") or {}, source),
+        followups=_followups(data.get("followups") or {}, source),
     )
 
 
@@ -83,3 +93,15 @@ def _payment(raw: dict[str, Any], source: object) -> Payment:
     except InvalidOperation:
         raise ConfigError(f"SHOP_FILE: payment.prepayment in {source} must be an amount in грн") from None
     return Payment(prepayment, str(raw["cash_on_delivery_fee"]), str(raw["requisites"]))
+
+
+def _followups(raw: dict[str, Any], source: object) -> dict[str, str]:
+    templates = {key: str(raw.get(key) or "").strip() for key in REQUIRED_FOLLOWUPS}
+    for key, names in REQUIRED_FOLLOWUPS.items():
+        if not templates[key]:
+            raise ConfigError(f"SHOP_FILE: follow-up '{key}' is missing in {source}")
+        try:
+            templates[key].format(persona="", shop="", **dict.fromkeys(names, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"SHOP_FILE: follow-up '{key}' in {source} has a bad placeholder: {exc}") from None
+    return templates

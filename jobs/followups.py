@@ -1,0 +1,133 @@
+"""The follow-up sweep: a short nudge to a customer who went quiet after the bot spoke, at a decent hour, at most
+once per delay in FOLLOWUP_DELAYS, always counted from the customer's last message; and one alert to the managers
+when an order stopped half-way stays silent after the last nudge.
+
+Everything the sweep knows comes from Postgres on each run; each send is claimed durably first (at most once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+
+from bot.settings import Settings, quiet_hours_window
+from bot.shop import Shop
+from handlers.replies import send_text
+from jobs.followup_texts import HALF_WAY, nudge_text, template_for
+from storage.followups import SilentChat, claim, record_outcome, record_sent, silent_chats
+
+log = structlog.get_logger(__name__)
+
+# Past this much silence beyond the last delay (bot down for days, say) a nudge is stale: the chat is left alone.
+STALE_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FollowupRules:
+    delays: tuple[timedelta, ...]  # ascending
+    timezone: ZoneInfo
+    quiet: tuple[time, time] | None
+    managers_chat_id: int | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FollowupRules:
+        return cls(
+            delays=tuple(sorted(settings.followup_delays)),
+            timezone=ZoneInfo(settings.shop_timezone),
+            quiet=quiet_hours_window(settings.quiet_hours) if settings.quiet_hours else None,
+            managers_chat_id=settings.admin_chat_id,
+        )
+
+    def is_quiet(self, now: datetime) -> bool:
+        if self.quiet is None:
+            return False
+        start, end = self.quiet
+        local = now.astimezone(self.timezone).time()
+        return start <= local < end if start <= end else local >= start or local < end
+
+    def due_nudge(self, chat: SilentChat, now: datetime) -> int | None:
+        """The sequence number of the nudge due now, if it was not claimed yet. When several delays passed at once
+        (a night, downtime) only the latest is sent: the customer gets one message, not a burst."""
+        passed = sum(1 for delay in self.delays if chat.customer_at + delay <= now)
+        return passed if passed > chat.last_nudge else None
+
+    def alert_due(self, chat: SilentChat, now: datetime) -> bool:
+        """Silence for another first delay after the last nudge."""
+        return (self.managers_chat_id is not None and not chat.alerted and chat.last_nudge == len(self.delays)
+                and chat.last_nudge_at is not None and now >= chat.last_nudge_at + self.delays[0])
+
+
+@dataclass(frozen=True)
+class Followups:
+    pool: asyncpg.Pool
+    bot: Bot
+    shop: Shop
+    rules: FollowupRules
+
+    async def sweep(self, now: datetime) -> dict[str, int]:
+        counts = dict.fromkeys(("sent", "blocked", "failed", "alerted", "deferred"), 0)
+        if not self.rules.delays:
+            return counts
+        horizon = self.rules.delays[-1] + STALE_AFTER
+        quiet = self.rules.is_quiet(now)
+        for chat in await silent_chats(self.pool, now, self.rules.delays[0], horizon):
+            template = template_for(chat.state)
+            if template is None:
+                continue
+            sequence = self.rules.due_nudge(chat, now)
+            alert = template in HALF_WAY and self.rules.alert_due(chat, now)
+            if sequence is None and not alert:
+                continue
+            if quiet:
+                counts["deferred"] += 1
+            elif sequence is not None:
+                outcome = await self._nudge(chat, sequence, template, now)
+                counts[outcome] = counts.get(outcome, 0) + 1
+            elif await self._alert(chat, HALF_WAY[template], now):
+                counts["alerted"] += 1
+        return counts
+
+    async def _nudge(self, chat: SilentChat, sequence: int, template: str, now: datetime) -> str:
+        followup_id = await claim(self.pool, chat, "nudge", sequence, template, now)
+        if followup_id is None:
+            return "claimed_elsewhere"
+        text = nudge_text(self.shop, template, chat.state)
+        with structlog.contextvars.bound_contextvars(chat_id=chat.session_id, followup=sequence):
+            try:
+                delivered = await send_text(self.bot, self.pool, int(chat.session_id), text)
+            except TelegramBadRequest as exc:  # the chat is gone or unusable: this nudge is over, the sweep goes on
+                log.warning("followup_failed", error=str(exc))
+                await record_outcome(self.pool, followup_id, "failed", now, str(exc))
+                return "failed"
+            if not delivered:
+                await record_outcome(self.pool, followup_id, "blocked", now)
+                return "blocked"
+            await record_sent(self.pool, followup_id, chat, text, ["followup", f"followup:{template}"], now)
+            log.info("followup_sent", template=template)
+        return "sent"
+
+    async def _alert(self, chat: SilentChat, template: str, now: datetime) -> bool:
+        assert self.rules.managers_chat_id is not None
+        followup_id = await claim(self.pool, chat, "alert", 1, template, now)
+        if followup_id is None:
+            return False
+        text = self.shop.followup(template, customer=chat.customer_name or chat.session_id, chat_id=chat.session_id)
+        try:
+            delivered = await send_text(self.bot, self.pool, self.rules.managers_chat_id, text)
+        except TelegramBadRequest as exc:
+            log.error("managers_chat_unreachable", error=str(exc))
+            await record_outcome(self.pool, followup_id, "failed", now, str(exc))
+            return False
+        if not delivered:
+            log.error("managers_chat_unreachable", error="the bot was removed from the managers' chat")
+            await record_outcome(self.pool, followup_id, "blocked", now)
+            return False
+        await record_outcome(self.pool, followup_id, "sent", now)
+        log.info("managers_alerted", chat_id=chat.session_id, template=template)
+        return True
