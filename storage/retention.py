@@ -1,0 +1,37 @@
+"""What retention may forget: LangGraph checkpoints of finished chats beyond the latest, handled inbox rows, and
+the prompt/answer snapshots of old LLM traces. Messages and orders are never touched here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import asyncpg
+
+
+async def finished_chats_with_history(pool: asyncpg.Pool, now: datetime, quiet_for: timedelta) -> list[str]:
+    """Chats whose order completed, or that have been quiet for `quiet_for`, and that still keep more than one
+    checkpoint (LangGraph's `checkpoints` table, thread_id = the chat)."""
+    rows = await pool.fetch(
+        """SELECT c.session_id FROM conversation_status c
+           WHERE (c.order_completed OR c.last_message_at < $1::timestamptz - $2::interval)
+             AND (SELECT count(*) FROM checkpoints k
+                  WHERE k.thread_id = c.session_id AND k.checkpoint_ns = '') > 1
+           ORDER BY c.session_id""",
+        now, quiet_for,
+    )
+    return [r["session_id"] for r in rows]
+
+
+async def drop_handled_updates(pool: asyncpg.Pool, handled_before: datetime) -> int:
+    status = await pool.execute("DELETE FROM update_inbox WHERE handled_at < $1", handled_before)
+    return int(status.split()[-1])
+
+
+async def clear_trace_snapshots(pool: asyncpg.Pool, created_before: datetime) -> int:
+    """Prompts and answers may hold personal data: old traces keep their numbers (tokens, cost, latency) only."""
+    status = await pool.execute(
+        """UPDATE llm_traces SET input_snapshot = NULL, output_snapshot = NULL
+           WHERE created_at < $1 AND (input_snapshot IS NOT NULL OR output_snapshot IS NOT NULL)""",
+        created_before,
+    )
+    return int(status.split()[-1])
