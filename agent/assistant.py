@@ -1,5 +1,5 @@
-"""What the handlers talk to: one customer turn in, one reply out. Keeps LangGraph and storage details out of
-the Telegram layer and writes both sides of every exchange to `messages`."""
+"""What the handlers talk to: one customer turn in, reply bubbles out. Keeps LangGraph and storage details out
+of the Telegram layer and writes both sides of every exchange to `messages`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import structlog
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.graph import Turn, customer_message
+from agent.graph import NotifyManagers, Turn, customer_message
 from agent.llm import LlmUnavailable
+from agent.state import session_snapshot
 from bot.shop import Shop
 from storage.customers import add_message, save_session_state
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class CustomerTurn:
     customer_name: str | None
     texts: list[str]
     update_ids: list[int]
+    has_photo: bool = False
+    has_words: bool = True
 
     @property
     def session_id(self) -> str:
@@ -34,47 +40,69 @@ class CustomerTurn:
 
 @dataclass(frozen=True)
 class Reply:
-    text: str
+    bubbles: list[str]
     error: str | None = None  # set when the customer got an apology instead of an answer
 
 
 class SalesAssistant:
-    def __init__(self, graph: CompiledStateGraph, pool: asyncpg.Pool, shop: Shop) -> None:
+    def __init__(self, graph: CompiledStateGraph, pool: asyncpg.Pool, shop: Shop,
+                 notify_managers: NotifyManagers) -> None:
         self._graph = graph
         self._pool = pool
         self._shop = shop
+        self._notify_managers = notify_managers
+        self._outage_reported = False  # managers hear of an LLM outage once, not per message
 
     async def greet(self, turn: CustomerTurn) -> Reply:
+        """/start: a soft reset of the dialog (orders are kept) and the greeting."""
         greeting = self._shop.text("greeting")
         await self._store_question(turn)
         await self._store_answer(turn, greeting)
-        await self._save_state(turn, current_state="STATE_0_INIT", dialog_phase="INIT")
-        return Reply(greeting)
+        config = {"configurable": {"thread_id": turn.session_id}}
+        await self._graph.aupdate_state(config, {"stage": "STATE_0_INIT", "phase": "INIT", "cart": [],
+                                                 "payment_method": None, "order_id": None, "outbox": []})
+        state = (await self._graph.aget_state(config)).values
+        await save_session_state(self._pool, turn.session_id, session_snapshot(state, turn.session_id))
+        return Reply([greeting])
+
+    async def restart(self, turn: CustomerTurn) -> Reply:
+        """/restart: the dialog starts over from nothing; orders and the message history are kept."""
+        await self._graph.checkpointer.adelete_thread(turn.session_id)
+        return await self.greet(turn)
 
     async def decline(self, turn: CustomerTurn, explanation: str) -> Reply:
         """Answer without the model (message too long, media we cannot read yet); both sides are still kept."""
         await self._store_question(turn)
         await self._store_answer(turn, explanation, tags=["declined"])
-        return Reply(explanation)
+        return Reply([explanation])
 
     async def answer(self, turn: CustomerTurn) -> Reply:
         await self._store_question(turn)
         turn_id = str(turn.update_ids[-1])
-        context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id)
+        context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
+                       text=turn.text, has_photo=turn.has_photo, words=turn.has_words)
         try:
             result = await self._graph.ainvoke(
-                {"messages": [customer_message(turn.text, turn_id)]},
+                {"messages": [customer_message(turn.text, turn_id)], "outbox": []},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
             )
         except LlmUnavailable:
-            apology = self._shop.text("llm_unavailable")
-            await self._store_answer(turn, apology, tags=["llm_unavailable"])
-            return Reply(apology, error="llm_unavailable")
-        reply = str(result["messages"][-1].content)
-        await self._store_answer(turn, reply)
-        await self._save_state(turn, current_state="STATE_1_DISCOVERY", dialog_phase="DISCOVERY")
-        return Reply(reply)
+            return await self._apologise(turn)
+        self._outage_reported = False
+        bubbles = list(result.get("outbox") or [])
+        await self._store_answer(turn, "\n\n".join(bubbles))
+        await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
+        return Reply(bubbles)
+
+    async def _apologise(self, turn: CustomerTurn) -> Reply:
+        apology = self._shop.text("llm_unavailable")
+        await self._store_answer(turn, apology, tags=["llm_unavailable"])
+        if not self._outage_reported:
+            self._outage_reported = True
+            await self._notify_managers("⚠️ Модель не відповідає: бот вибачається перед покупцями. Перевірте LLM.")
+        log.error("turn_without_model")
+        return Reply([apology], error="llm_unavailable")
 
     async def _store_question(self, turn: CustomerTurn) -> None:
         for update_id, text in zip(turn.update_ids, turn.texts, strict=True):
@@ -83,11 +111,3 @@ class SalesAssistant:
     async def _store_answer(self, turn: CustomerTurn, text: str, tags: list[str] | None = None) -> None:
         await add_message(self._pool, turn.session_id, str(turn.user_id), "assistant", text, turn.update_ids[-1],
                           tags=tags or [])
-
-    async def _save_state(self, turn: CustomerTurn, current_state: str, dialog_phase: str) -> None:
-        await save_session_state(self._pool, turn.session_id, {
-            "current_state": current_state,
-            "dialog_phase": dialog_phase,
-            "selected_products": [],
-            "metadata": {"session_id": turn.session_id, "customer_name": turn.customer_name},
-        })

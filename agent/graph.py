@@ -1,26 +1,35 @@
-"""The conversation graph. Foundation slice: one node that answers with the model, history kept by the
-checkpointer under thread_id = the chat. The sales dialog replaces the single node with the full flow."""
+"""The conversation graph: guard → memory → (payment proof | sales) → (escalation) → end.
+
+State lives in the checkpointer under thread_id = the chat; nodes return partial updates and routing happens in
+conditional edges."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Any
 from uuid import UUID
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.llm import CallContext, Llm
+from agent.guard import is_injection
+from agent.llm import CallContext
+from agent.sales import SalesAgent, reply_message
+from agent.state import Dialog, Phase, Stage
+from agent.tools import Draft
+from bot.shop import Shop
 
-HISTORY_LIMIT = 30
+NotifyManagers = Callable[[str], Awaitable[None]]
+MemoryContext = Callable[[str, str], Awaitable[str]]
+TurnsLastHour = Callable[[str], Awaitable[int]]
 
-
-class Conversation(TypedDict):
-    messages: Annotated[list[AnyMessage], add_messages]
+# "оплатила", "сплатив", "переказала", "скинула гроші" — a word that starts like these, not a substring anywhere.
+_PAID = re.compile(r"(?<!\w)(оплат|сплат|переказ|перевел|перевела|скинул|оплач)\w*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,26 +40,110 @@ class Turn:
     session_id: str
     user_id: int | None
     turn_id: str
+    text: str
+    has_photo: bool = False
+    words: bool = True  # False when the customer sent only photos, without a caption
 
 
-def as_openai(messages: list[AnyMessage]) -> list[dict[str, Any]]:
-    roles = {"human": "user", "ai": "assistant", "system": "system"}
-    return [{"role": roles[m.type], "content": m.content} for m in messages if m.type in roles]
+class State(Dialog, total=False):
+    outbox: list[str]  # this turn's reply bubbles; reset by every new turn
+    memory: str
 
 
-def build_graph(llm: Llm, system_prompt: str, checkpointer: BaseCheckpointSaver) -> CompiledStateGraph:
-    async def answer(state: Conversation, runtime: Runtime[Turn]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Services:
+    agent: SalesAgent
+    shop: Shop
+    notify_managers: NotifyManagers
+    memory: MemoryContext
+    turns_last_hour: TurnsLastHour
+    turn_budget: int
+
+
+def _draft(state: State, turn: Turn) -> Draft:
+    return Draft(
+        stage=Stage(state.get("stage", Stage.INIT)), phase=Phase(state.get("phase", Phase.INIT)),
+        cart=list(state.get("cart") or []), customer=dict(state.get("customer") or {}),  # type: ignore[arg-type]
+        payment_method=state.get("payment_method"), order_id=state.get("order_id"), user_id=str(turn.user_id),
+        session_id=turn.session_id, update_id=int(turn.turn_id),
+    )
+
+
+def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> CompiledStateGraph:
+    shop, agent = services.shop, services.agent
+
+    async def guard(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
-        ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, node_name="answer")
-        prompt = [{"role": "system", "content": system_prompt}, *as_openai(state["messages"][-HISTORY_LIMIT:])]
-        completion = await llm.chat(ctx, prompt)
-        text = (completion.choices[0].message.content or "").strip()
-        return {"messages": [AIMessage(content=text, id=f"reply-{turn.turn_id}")]}
+        if is_injection(turn.text):
+            return {"outbox": [shop.text("injection_refusal")]}
+        if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
+            return {"outbox": [shop.text("turn_budget_exceeded")]}
+        return {}
 
-    graph = StateGraph(Conversation, context_schema=Turn)
-    graph.add_node("answer", answer)
-    graph.add_edge(START, "answer")
-    graph.add_edge("answer", END)
+    async def remember(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        return {"memory": await services.memory(str(runtime.context.user_id), runtime.context.text)}
+
+    async def sales(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        turn = runtime.context
+        draft = _draft(state, turn)
+        ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "sales", draft.stage.value,
+                          agent.prompt_version)
+        bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""))
+        quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
+        return {
+            "outbox": bubbles, "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
+            "customer": draft.customer, "payment_method": draft.payment_method, "order_id": draft.order_id,
+            "metadata": {**(state.get("metadata") or {}), "quoted_amounts": sorted(quoted),
+                         "escalation": draft.escalation},
+            "messages": [reply_message(bubbles, turn.turn_id)],
+        }
+
+    async def payment_proof(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        turn = runtime.context
+        order = state.get("order_id")
+        await services.notify_managers(f"💳 Оплата від покупця {turn.session_id}, замовлення №{order}: перевірте.")
+        thanks = shop.text("payment_thanks", order=order)
+        return {"outbox": [thanks], "stage": Stage.END, "phase": Phase.COMPLETED,
+                "messages": [reply_message([thanks], turn.turn_id)]}
+
+    async def escalate(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        reason = (state.get("metadata") or {}).get("escalation") or "—"
+        await services.notify_managers(f"🙋 Покупець {runtime.context.session_id} просить менеджера: {reason}")
+        outbox = [*state.get("outbox", []), shop.text("manager_called")]
+        return {"outbox": outbox}
+
+    def after_guard(state: State) -> str:
+        return "done" if state.get("outbox") else "remember"
+
+    async def photo(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        # Until the vision node reads photos, a photo alone gets an honest request for words.
+        text = shop.text("photo_not_recognised")
+        return {"outbox": [text], "messages": [reply_message([text], runtime.context.turn_id)]}
+
+    def after_memory(state: State, runtime: Runtime[Turn]) -> str:
+        turn = runtime.context
+        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.has_photo or _PAID.search(turn.text)):
+            return "payment_proof"
+        return "photo" if turn.has_photo and not turn.words else "sales"
+
+    def after_sales(state: State) -> str:
+        return "escalate" if (state.get("metadata") or {}).get("escalation") else "done"
+
+    graph = StateGraph(State, context_schema=Turn)
+    graph.add_node("guard", guard)
+    graph.add_node("remember", remember)
+    graph.add_node("sales", sales)
+    graph.add_node("payment_proof", payment_proof)
+    graph.add_node("escalate", escalate)
+    graph.add_node("photo", photo)
+    graph.add_edge(START, "guard")
+    graph.add_conditional_edges("guard", after_guard, {"done": END, "remember": "remember"})
+    graph.add_conditional_edges("remember", after_memory,
+                                {"payment_proof": "payment_proof", "photo": "photo", "sales": "sales"})
+    graph.add_conditional_edges("sales", after_sales, {"escalate": "escalate", "done": END})
+    graph.add_edge("payment_proof", END)
+    graph.add_edge("escalate", END)
+    graph.add_edge("photo", END)
     return graph.compile(checkpointer=checkpointer)
 
 

@@ -43,6 +43,7 @@ class CallContext:
     user_id: int | None
     node_name: str
     state_name: str | None = None
+    prompt_version: str | None = None
 
 
 def _snapshot(value: Any) -> Any:
@@ -95,6 +96,7 @@ class Llm:
             session_id=ctx.session_id, user_id=ctx.user_id, trace_id=ctx.trace_id, node_name=ctx.node_name,
             state_name=ctx.state_name, model_name=model, status=status, error_category=error_category,
             latency_ms=(time.perf_counter() - started) * 1000, tokens_in=tokens_in, tokens_out=tokens_out,
-            cost=self.cost(model, tokens_in, tokens_out), input_snapshot=_snapshot(messages),
+            cost=self.cost(model, tokens_in, tokens_out),
+            input_snapshot={"prompt_version": ctx.prompt_version, "messages": _snapshot(messages)},
             output_snapshot=_snapshot(output),
         ))

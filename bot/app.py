@@ -7,7 +7,6 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from importlib import resources
 
 import asyncpg
 import structlog
@@ -21,18 +20,30 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from openai import AsyncOpenAI
 
 from agent.assistant import SalesAssistant
-from agent.graph import build_graph
+from agent.graph import NotifyManagers, Services, build_graph
 from agent.llm import Llm
+from agent.sales import SalesAgent
+from agent.tools import SalesTools
+from catalog.customer_details import load_cities
+from catalog.embeddings import openai_embed
+from catalog.finder import Catalog
+from catalog.morphology import Morphology
+from catalog.texts import load_texts
+from catalog.vocabulary import load_vocabulary
 from bot.health import HealthServer
 from bot.settings import ConfigError, Settings
-from bot.shop import load_shop
+from bot.shop import Shop, load_shop
 from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
+from handlers.managers import managers_notifier
+from jobs.schedule import shop_jobs
+from jobs.scheduler import Scheduler
 from storage.database import (
     DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
 )
 from storage.migrate import migrate, setup_checkpointer
+from storage.traces import turns_since
 
 log = structlog.get_logger(__name__)
 
@@ -125,6 +136,24 @@ class BotProcess:
         log.info("shutdown_turns_drained", unfinished_chats=cut)
 
 
+def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: AsyncPostgresSaver,
+                   client: AsyncOpenAI, notify_managers: NotifyManagers) -> SalesAssistant:
+    llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
+    catalog = Catalog(pool, load_vocabulary(Morphology()), openai_embed(client, settings.embedding_model),
+                      settings.embedding_model)
+    tools = SalesTools(pool, catalog, load_texts(), load_cities())
+
+    async def turns_last_hour(session_id: str) -> int:
+        return await turns_since(pool, session_id, hours=1)
+
+    async def no_memory_yet(user_id: str, query: str) -> str:
+        return ""  # the Memory issue fills this; the checkpointer already gives the model the recent history
+
+    services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, no_memory_yet, turns_last_hour,
+                        settings.llm_turns_per_hour)
+    return SalesAssistant(build_graph(services, saver), pool, shop, notify_managers)
+
+
 async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     """Everything `python -m bot run` needs, registered on `stack` for orderly closing."""
     settings.require("bot_token", "openai_api_key")
@@ -141,10 +170,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         timeout=settings.llm_timeout.total_seconds(), max_retries=2,
     )
     stack.push_async_callback(client.close)
-    llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
-    prompt = (resources.files("agent") / "prompts" / "system.uk.md").read_text(encoding="utf-8")
-    graph = build_graph(llm, prompt.format(persona=shop.persona, shop=shop.name), saver)
-    assistant = SalesAssistant(graph, pool, shop)
+    assistant = make_assistant(settings, shop, pool, saver, client, managers_notifier(bot, settings.admin_chat_id))
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool))
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings)
@@ -156,6 +182,9 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         health = HealthServer(pool, watch.alive)
         await health.start(settings.health_port)
         stack.push_async_callback(health.stop)
+    scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver))
+    scheduler.start()
+    stack.push_async_callback(scheduler.stop, settings.shutdown_grace.total_seconds())
     return BotProcess(settings, bot, dispatcher, lanes, pool, watch, health)
 
 

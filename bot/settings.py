@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     )
     followup_scan_interval: Duration = timedelta(minutes=5)
     crm_sync_interval: Duration = timedelta(seconds=60)
+    inbox_retention: Duration = timedelta(days=14)  # handled inbox rows are deleted after this
+    trace_retention: Duration = timedelta(days=90)  # LLM trace snapshots (prompts, answers) are emptied after this
+    checkpoint_retention: Duration = timedelta(days=7)  # a chat quiet this long keeps only its latest checkpoint
 
     # shop
     shop_file: Path | None = None
@@ -86,6 +89,7 @@ class Settings(BaseSettings):
     burst_window: Duration = timedelta(seconds=1.5)
     max_concurrent_turns: int = Field(default=50, ge=1)
     max_message_length: int = Field(default=4000, ge=100)
+    llm_turns_per_hour: int = Field(default=60, ge=1)
 
     # process
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
         return [parse_duration(p) for p in _split(value)]
 
     @field_validator("llm_timeout", "followup_scan_interval", "crm_sync_interval", "burst_window",
-                     "shutdown_grace", mode="before")
+                     "shutdown_grace", "inbox_retention", "trace_retention", "checkpoint_retention", mode="before")
     @classmethod
     def _duration(cls, value: object) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(str(value))

@@ -27,8 +27,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 
 class PaymentMethod(StrEnum):
-    PREPAYMENT = "prepayment"
-    CASH_ON_DELIVERY = "cash_on_delivery"
+    FULL = "full"  # the whole amount to the shop's account before shipping
+    PREPAYMENT = "prepayment"  # the shop's fixed prepayment now, the rest on delivery at Nova Poshta
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from aiogram import F, Router
-from aiogram.filters import CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.types import Message, Update
 from aiogram.utils.chat_action import ChatActionSender
 
@@ -16,7 +16,8 @@ from handlers.replies import send_text
 PHOTO = "[фото]"  # stands for a photo without a caption until the vision node reads photos
 
 
-def customer_turn(message: Message, texts: list[str], update_ids: list[int]) -> CustomerTurn:
+def customer_turn(message: Message, texts: list[str], update_ids: list[int], has_photo: bool = False,
+                  has_words: bool = True) -> CustomerTurn:
     user = message.from_user
     return CustomerTurn(
         chat_id=message.chat.id,
@@ -24,12 +25,26 @@ def customer_turn(message: Message, texts: list[str], update_ids: list[int]) -> 
         customer_name=user.full_name if user else None,
         texts=texts,
         update_ids=update_ids,
+        has_photo=has_photo,
+        has_words=has_words,
     )
+
+
+async def send_reply(message: Message, db: asyncpg.Pool, reply: Reply) -> None:
+    for bubble in reply.bubbles:
+        if not await send_text(message.bot, db, message.chat.id, bubble):
+            return  # the customer blocked the bot
 
 
 async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool) -> Reply:
     reply = await assistant.greet(customer_turn(message, [message.text or "/start"], [event_update.update_id]))
-    await send_text(message.bot, db, message.chat.id, reply.text)
+    await send_reply(message, db, reply)
+    return reply
+
+
+async def restart(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool) -> Reply:
+    reply = await assistant.restart(customer_turn(message, [message.text or "/restart"], [event_update.update_id]))
+    await send_reply(message, db, reply)
     return reply
 
 
@@ -38,15 +53,15 @@ async def customer_message(
     settings: Settings,
 ) -> Reply:
     turn = customer_turn(message, [u.message.text or u.message.caption or PHOTO for u in burst if u.message],
-                         [u.update_id for u in burst if u.message])
-    if all(text == PHOTO for text in turn.texts):
-        reply = await assistant.decline(turn, shop.text("unsupported_media"))
-    elif any(len(text) > settings.max_message_length for text in turn.texts):
+                         [u.update_id for u in burst if u.message],
+                         has_photo=any(u.message.photo for u in burst if u.message),
+                         has_words=any(u.message.text or u.message.caption for u in burst if u.message))
+    if any(len(text) > settings.max_message_length for text in turn.texts):
         reply = await assistant.decline(turn, shop.text("too_long", limit=settings.max_message_length))
     else:
         async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id):
             reply = await assistant.answer(turn)
-    await send_text(message.bot, db, message.chat.id, reply.text)
+    await send_reply(message, db, reply)
     return reply
 
 
@@ -55,7 +70,7 @@ async def unsupported(message: Message, event_update: Update, assistant: SalesAs
     kind = message.content_type
     turn = customer_turn(message, [f"[{kind}]"], [event_update.update_id])
     reply = await assistant.decline(turn, shop.text("unsupported_media"))
-    await send_text(message.bot, db, message.chat.id, reply.text)
+    await send_reply(message, db, reply)
     return reply
 
 
@@ -63,6 +78,7 @@ def conversation_router() -> Router:
     router = Router(name="conversation")
     router.message.filter(F.chat.type == "private")
     router.message.register(start, CommandStart())
+    router.message.register(restart, Command("restart"))
     router.message.register(customer_message, F.text | F.photo)
     router.message.register(unsupported)
     return router

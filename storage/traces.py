@@ -43,3 +43,12 @@ async def record_llm_call(pool: asyncpg.Pool, call: LlmCall) -> None:
                 "INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost) VALUES ($1, $2, $3, $4, $5)",
                 call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost,
             )
+
+
+async def turns_since(pool: asyncpg.Pool, session_id: str, hours: int = 1) -> int:
+    """How many turns of this chat reached the model in the last `hours` (a turn is one trace_id)."""
+    return await pool.fetchval(
+        """SELECT count(DISTINCT trace_id) FROM llm_traces
+           WHERE session_id = $1 AND created_at > now() - make_interval(hours => $2)""",
+        session_id, hours,
+    )

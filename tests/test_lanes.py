@@ -43,7 +43,7 @@ async def test_two_messages_of_one_chat_are_answered_in_order(wire: Wire, db: as
         wire.openai.gate.set()
         replies = await wire.telegram.wait_for_messages(chat, 2)
     assert replies == ["Відповідь на: Перше", "Відповідь на: Друге"]
-    second_prompt = [m["content"] for m in wire.openai.requests[1]["messages"][1:]]
+    second_prompt = [m["content"] for m in wire.openai.requests[1]["messages"] if m["role"] != "system"]
     assert second_prompt == ["Перше", "Відповідь на: Перше", "Друге"]
 
 

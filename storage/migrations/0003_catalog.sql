@@ -30,7 +30,7 @@ CREATE POLICY product_size_prices_public_read ON product_size_prices FOR SELECT 
 -- Nova Poshta delivery is stored as its kind and number, so the CRM and the managers need not parse text.
 ALTER TABLE orders
     ADD COLUMN idempotency_key       TEXT UNIQUE,
-    ADD COLUMN payment_method        TEXT CHECK (payment_method IN ('prepayment', 'cash_on_delivery')),
+    ADD COLUMN payment_method        TEXT CHECK (payment_method IN ('full', 'prepayment')),
     ADD COLUMN delivery_point_kind   TEXT CHECK (delivery_point_kind IN ('branch', 'parcel_locker')),
     ADD COLUMN delivery_point_number INT CHECK (delivery_point_number > 0);
 

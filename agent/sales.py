@@ -1,0 +1,139 @@
+"""The sales agent node: the model chooses and phrases, the tools compute; the reply is checked before it leaves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import structlog
+import yaml
+from langchain_core.messages import AIMessage, AnyMessage
+
+from agent.llm import CallContext, Llm
+from agent.prices import unknown_amounts
+from agent.state import Dialog, Phase, Stage, next_stage
+from agent.tools import SPECS, Draft, SalesTools
+from bot.shop import Shop
+
+log = structlog.get_logger(__name__)
+
+HISTORY_LIMIT = 30
+MAX_TOOL_ROUNDS = 6
+
+REPLY_FORMAT = {"type": "json_schema", "json_schema": {"name": "reply", "strict": True, "schema": {
+    "type": "object", "additionalProperties": False, "required": ["bubbles", "next_state"],
+    "properties": {"bubbles": {"type": "array", "items": {"type": "string"}},
+                   "next_state": {"type": "string", "enum": [s.value for s in Stage]}}}}}
+
+
+def load_prompts(shop: Shop) -> tuple[str, dict[str, str], str]:
+    """The system prompt, per-stage instructions and their version (recorded in every trace)."""
+    folder = resources.files("agent") / "prompts"
+    system = (folder / "sales.uk.md").read_text(encoding="utf-8")
+    stages_text = (folder / "stages.uk.yaml").read_text(encoding="utf-8")
+    stages = {str(k): str(v) for k, v in yaml.safe_load(stages_text).items()}
+    missing = [s.value for s in Stage if s.value not in stages]
+    if missing:
+        raise ValueError(f"agent/prompts/stages.uk.yaml has no instructions for {missing[0]}")
+    version = hashlib.sha256((system + stages_text).encode()).hexdigest()[:12]
+    return system.format(persona=shop.persona, shop=shop.name), stages, version
+
+
+def as_openai(messages: list[AnyMessage]) -> list[dict[str, Any]]:
+    roles = {"human": "user", "ai": "assistant"}
+    return [{"role": roles[m.type], "content": m.content} for m in messages if m.type in roles]
+
+
+def _facts(dialog: Dialog, draft: Draft) -> str:
+    """What the model must know of this dialog's state, as data rather than prose it could misread."""
+    return "Стан діалогу (дані магазину):\n" + json.dumps({
+        "stage": draft.stage.value, "phase": draft.phase.value, "cart": draft.cart,
+        "customer": {k: v for k, v in draft.customer.items()}, "payment_method": draft.payment_method,
+        "order_id": draft.order_id,
+    }, ensure_ascii=False)
+
+
+class SalesAgent:
+    def __init__(self, llm: Llm, tools: SalesTools, shop: Shop) -> None:
+        self._llm = llm
+        self._tools = tools
+        self._shop = shop
+        self._system, self._stages, self.prompt_version = load_prompts(shop)
+
+    async def reply(self, dialog: Dialog, draft: Draft, ctx: CallContext, memory: str) -> list[str]:
+        prompt = [
+            {"role": "system", "content": self._system},
+            {"role": "system", "content": self._stages[draft.stage.value]},
+            {"role": "system", "content": _facts(dialog, draft) + (f"\n\n{memory}" if memory else "")},
+            *as_openai(dialog.get("messages", [])[-HISTORY_LIMIT:]),
+        ]
+        bubbles = await self._converse(prompt, draft, ctx)
+        allowed = self._allowed_amounts(dialog, draft)
+        if unknown_amounts(bubbles, allowed):
+            log.warning("reply_price_rejected", amounts=[str(a) for a in unknown_amounts(bubbles, allowed)])
+            prompt.append({"role": "assistant", "content": json.dumps({"bubbles": bubbles}, ensure_ascii=False)})
+            prompt.append({"role": "system", "content": (
+                "У відповіді є сума, якої немає в даних магазину. Перепиши відповідь, використовуючи лише суми: "
+                + ", ".join(sorted({f"{a:.0f}" for a in allowed})) + ".")})
+            bubbles = await self._converse(prompt, draft, ctx)
+            if unknown_amounts(bubbles, allowed):
+                bubbles = [self._shop.text("price_unsure")]
+        return bubbles + self._shop_bubbles(dialog, draft)
+
+    async def _converse(self, prompt: list[dict[str, Any]], draft: Draft, ctx: CallContext) -> list[str]:
+        for _ in range(MAX_TOOL_ROUNDS):
+            completion = await self._llm.chat(ctx, prompt, tools=SPECS, response_format=REPLY_FORMAT)
+            message = completion.choices[0].message
+            if not message.tool_calls:
+                return self._final(message.content or "", draft)
+            prompt.append(message.model_dump(exclude_none=True))
+            for call in message.tool_calls:
+                try:
+                    args = json.loads(call.function.arguments or "{}")
+                except json.JSONDecodeError:
+                    args = None
+                result = (await self._tools.run(call.function.name, args, draft) if isinstance(args, dict)
+                          else {"error": "arguments must be a JSON object"})
+                prompt.append({"role": "tool", "tool_call_id": call.id,
+                               "content": json.dumps(result, ensure_ascii=False)})
+        log.warning("tool_rounds_exhausted")
+        return [self._shop.text("price_unsure")]
+
+    @staticmethod
+    def _final(content: str, draft: Draft) -> list[str]:
+        try:
+            data = json.loads(content)
+            bubbles = [str(b).strip() for b in data["bubbles"] if str(b).strip()]
+            draft.stage = next_stage(draft.stage, Stage(data["next_state"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            log.warning("reply_not_structured")  # a plain-text answer is still an answer
+            bubbles = [content.strip()] if content.strip() else []
+        return bubbles
+
+    def _allowed_amounts(self, dialog: Dialog, draft: Draft) -> set[Decimal]:
+        quoted = {Decimal(a) for a in (dialog.get("metadata") or {}).get("quoted_amounts", [])}
+        cart = {Decimal(line["price"]) for line in draft.cart}
+        return draft.prices | quoted | cart | set(self._payment_amounts(draft).values())
+
+    def _payment_amounts(self, draft: Draft) -> dict[str, Decimal]:
+        total = sum((Decimal(c["price"]) * c["quantity"] for c in draft.cart), Decimal(0))
+        prepayment = min(self._shop.payment.prepayment, total)
+        return {"total": total, "prepayment": prepayment, "rest": total - prepayment}
+
+    def _shop_bubbles(self, dialog: Dialog, draft: Draft) -> list[str]:
+        """The shop's own words at fixed points of the script: payment options and requisites, verbatim."""
+        amounts = self._payment_amounts(draft)
+        money = {k: f"{v:.0f}" for k, v in amounts.items()}
+        if draft.phase is Phase.WAITING_FOR_PAYMENT_METHOD and dialog.get("phase") != Phase.WAITING_FOR_PAYMENT_METHOD:
+            return [self._shop.text("payment_options", fee=self._shop.payment.cash_on_delivery_fee, **money)]
+        if draft.requisites_due:
+            due = money["total"] if draft.payment_method == "full" else money["prepayment"]
+            return [self._shop.payment.requisites.format(order=draft.order_id, amount=due)]
+        return []
+
+
+def reply_message(bubbles: list[str], turn_id: str) -> AIMessage:
+    return AIMessage(content="\n\n".join(bubbles), id=f"reply-{turn_id}")

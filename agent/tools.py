@@ -1,0 +1,199 @@
+"""The sales agent's tools: every price, size, colour, total and customer detail comes from here, computed by the
+catalog's code, never by the model. A tool changes the turn's draft of the dialog and reports what it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from agent.state import CartLine, Customer, Phase, Stage
+from catalog.customer_details import Cities, PointKind, parse_delivery_point, parse_full_name, parse_phone
+from catalog.finder import Catalog
+from catalog.order_model import OrderLine, PaymentMethod, Recipient
+from catalog.customer_details import DeliveryPoint
+from catalog.orders import place_order, price_items, total_of
+from catalog.search import SearchQuery
+from catalog.sizes import explain_no_size, size_for_height, Verdict
+from catalog.texts import Rejected, Texts
+from storage.products import products_by_sku
+
+MAX_RESULTS = 5
+
+
+@dataclass
+class Draft:
+    """The dialog as this turn changes it; written back to the graph state when the turn ends."""
+
+    stage: Stage
+    phase: Phase
+    cart: list[CartLine]
+    customer: Customer
+    payment_method: str | None
+    order_id: int | None
+    user_id: str
+    session_id: str
+    update_id: int
+    prices: set[Decimal] = field(default_factory=set)  # every amount a tool stated this turn
+    escalation: str | None = None
+    requisites_due: bool = False
+    photos: list[str] = field(default_factory=list)
+
+
+def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+SPECS = [
+    _tool("search_products", "Знайти моделі в каталозі за словами покупця та фільтрами.", _object({
+        "query": {"type": "string"}, "category": {"type": "string"}, "height_cm": {"type": "integer"},
+        "color": {"type": "string"}, "max_price": {"type": "number"}}, ["query"])),
+    _tool("recommend_size", "Розмір моделі для зросту дитини і ціна цього розміру.", _object({
+        "sku": {"type": "string"}, "height_cm": {"type": "integer"}}, ["sku", "height_cm"])),
+    _tool("product_details", "Опис моделі: розміри з цінами, кольори, фото.", _object({
+        "sku": {"type": "string"}}, ["sku"])),
+    _tool("set_cart", "Записати вибір покупця (модель, розмір, колір, кількість); повертає ціни і суму.", _object({
+        "items": {"type": "array", "items": _object({
+            "sku": {"type": "string"}, "size": {"type": "string"}, "color": {"type": "string"},
+            "quantity": {"type": "integer"}}, ["sku", "size"])}}, ["items"])),
+    _tool("record_customer_details", "Записати дані для доставки, які назвав покупець (лише названі).", _object({
+        "full_name": {"type": "string"}, "phone": {"type": "string"}, "city": {"type": "string"},
+        "delivery_point": {"type": "string"}}, [])),
+    _tool("confirm_customer_details", "Покупець підтвердив зачитані дані доставки.", _object({}, [])),
+    _tool("choose_payment", "Покупець обрав спосіб оплати: full (повна оплата) або prepayment (передоплата).",
+          _object({"method": {"type": "string", "enum": ["full", "prepayment"]}}, ["method"])),
+    _tool("call_manager", "Передати розмову живому менеджеру.", _object({"reason": {"type": "string"}}, ["reason"])),
+]
+
+class SalesTools:
+    def __init__(self, pool: asyncpg.Pool, catalog: Catalog, texts: Texts, cities: Cities) -> None:
+        self._pool = pool
+        self._catalog = catalog
+        self._texts = texts
+        self._cities = cities
+
+    async def run(self, name: str, args: dict[str, Any], draft: Draft) -> dict[str, Any]:
+        handler = getattr(self, f"_{name}", None)
+        if handler is None or name not in {spec["function"]["name"] for spec in SPECS}:
+            return {"error": f"unknown tool {name}"}
+        try:
+            return await handler(draft, **args)
+        except Rejected as rejected:
+            return {"error": self._texts.say(rejected)}
+        except (TypeError, ValueError) as exc:  # the model sent arguments the tool does not take
+            return {"error": f"bad arguments: {exc}"}
+
+    def _money(self, draft: Draft, amount: Decimal) -> str:
+        draft.prices.add(amount)
+        return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
+
+    async def _search_products(self, draft: Draft, query: str, category: str | None = None,
+                               height_cm: int | None = None, color: str | None = None,
+                               max_price: float | None = None) -> dict[str, Any]:
+        matches = await self._catalog.find(SearchQuery(
+            text=query, category=category, height_cm=height_cm, color=color,
+            max_price=Decimal(str(max_price)) if max_price is not None else None))
+        draft.stage = Stage.SIZE_COLOR if height_cm is None else Stage.OFFER
+        return {"products": [{
+            "sku": m.product.sku, "name": m.product.name, "size_for_height": m.size,
+            "price": self._money(draft, m.price), "colors": list(m.colors), "category": m.product.category,
+        } for m in matches[:MAX_RESULTS]]}
+
+    async def _recommend_size(self, draft: Draft, sku: str, height_cm: int) -> dict[str, Any]:
+        product = await self._catalog.product(sku)
+        if product is None:
+            return {"error": f"no product {sku}"}
+        advice = size_for_height(product.sizes, height_cm)
+        if advice.verdict is not Verdict.FITS or advice.size is None:
+            return {"no_size": explain_no_size(self._texts, advice, product.name, product.sizes)}
+        return {"name": product.name, "size": advice.size, "price": self._money(draft, product.price_for(advice.size))}
+
+    async def _product_details(self, draft: Draft, sku: str) -> dict[str, Any]:
+        product = await self._catalog.product(sku)
+        if product is None:
+            return {"error": f"no product {sku}"}
+        if product.photo_url:
+            draft.photos.append(product.photo_url)
+        return {"name": product.name, "description": product.description, "colors": list(product.colors),
+                "sizes": {size: self._money(draft, product.price_for(size)) for size in product.sizes}}
+
+    async def _set_cart(self, draft: Draft, items: list[dict[str, Any]]) -> dict[str, Any]:
+        lines = [OrderLine(i["sku"], i["size"], i.get("color"), int(i.get("quantity") or 1)) for i in items]
+        priced = price_items(await products_by_sku(self._pool, {line.sku for line in lines}), lines)
+        draft.cart = [CartLine(sku=i.sku, name=i.product_name, size=i.size, color=i.color, quantity=i.quantity,
+                               price=str(i.price)) for i in priced]
+        draft.stage, draft.phase = Stage.PAYMENT_DELIVERY, Phase.WAITING_FOR_DELIVERY_DATA
+        return {"cart": [{"name": i.product_name, "size": i.size, "color": i.color, "quantity": i.quantity,
+                          "price": self._money(draft, i.price)} for i in priced],
+                "total": self._money(draft, total_of(priced)), "missing": self._missing(draft.customer)}
+
+    async def _record_customer_details(self, draft: Draft, full_name: str | None = None, phone: str | None = None,
+                                       city: str | None = None, delivery_point: str | None = None
+                                       ) -> dict[str, Any]:
+        problems: dict[str, str] = {}
+        parsers = {"name": (full_name, parse_full_name), "phone": (phone, parse_phone),
+                   "city": (city, self._cities.parse)}
+        for key, (value, parse) in parsers.items():
+            if value:
+                try:
+                    draft.customer[key] = parse(value)  # type: ignore[literal-required]
+                except Rejected as rejected:
+                    problems[key] = self._texts.say(rejected)
+        if delivery_point:
+            try:
+                point = parse_delivery_point(delivery_point)
+                draft.customer["point_kind"], draft.customer["point_number"] = point.kind.value, point.number
+            except Rejected as rejected:
+                problems["delivery_point"] = self._texts.say(rejected)
+        draft.customer["confirmed"] = False
+        missing = self._missing(draft.customer)
+        result: dict[str, Any] = {"problems": problems, "missing": missing}
+        if not missing:
+            result["read_back"] = self.read_back(draft)
+        return result
+
+    async def _confirm_customer_details(self, draft: Draft) -> dict[str, Any]:
+        missing = self._missing(draft.customer)
+        if missing:
+            return {"error": "not all details are known", "missing": missing}
+        draft.customer["confirmed"] = True
+        draft.phase = Phase.WAITING_FOR_PAYMENT_METHOD
+        return {"confirmed": True}
+
+    async def _choose_payment(self, draft: Draft, method: str) -> dict[str, Any]:
+        if not draft.cart:
+            return {"error": "the cart is empty"}
+        if not draft.customer.get("confirmed"):
+            return {"error": "delivery details are not confirmed yet", "missing": self._missing(draft.customer)}
+        placed = await place_order(
+            self._pool, self._texts, user_id=draft.user_id, session_id=draft.session_id, update_id=None,
+            lines=[OrderLine(c["sku"], c["size"], c["color"], c["quantity"]) for c in draft.cart],
+            recipient=self.recipient(draft.customer), payment_method=PaymentMethod(method))
+        draft.payment_method, draft.order_id = method, placed.order.id
+        draft.phase, draft.requisites_due = Phase.WAITING_FOR_PAYMENT_PROOF, True
+        return {"order_id": placed.order.id, "total": self._money(draft, placed.order.total),
+                "requisites": "shown to the customer by the shop, do not repeat them"}
+
+    async def _call_manager(self, draft: Draft, reason: str) -> dict[str, Any]:
+        draft.escalation = reason or "customer asked for a manager"
+        draft.phase = Phase.ESCALATED
+        return {"manager_called": True}
+
+    @staticmethod
+    def _missing(customer: Customer) -> list[str]:
+        return [k for k in ("name", "phone", "city", "point_number") if not customer.get(k)]
+
+    @staticmethod
+    def recipient(customer: Customer) -> Recipient:
+        point = DeliveryPoint(PointKind(customer["point_kind"]), int(customer["point_number"]))
+        return Recipient(customer["name"], customer["phone"], customer["city"], point)
+
+    def read_back(self, draft: Draft) -> str:
+        customer = self.recipient(draft.customer)
+        return f"{customer.name}, {customer.phone}, {customer.city}, {customer.point.label(self._texts)}"

@@ -1,0 +1,25 @@
+"""Messages to the shop's managers (ADMIN_CHAT_ID): alerts, escalations, payment proofs."""
+
+from __future__ import annotations
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from agent.graph import NotifyManagers
+
+log = structlog.get_logger(__name__)
+
+
+def managers_notifier(bot: Bot, admin_chat_id: int | None) -> NotifyManagers:
+    async def notify(text: str) -> None:
+        if admin_chat_id is None:
+            log.warning("managers_chat_not_configured", alert=text)
+            return
+        try:
+            await bot.send_message(admin_chat_id, text)
+        except TelegramAPIError as exc:
+            # An alert that cannot be delivered must not cost the customer their reply.
+            log.error("managers_alert_failed", error=str(exc), alert=text)
+
+    return notify
