@@ -11,6 +11,7 @@ import structlog
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.graph import NotifyManagers, Turn, customer_message
+from agent.guard import clean
 from agent.llm import LlmUnavailable
 from agent.state import session_snapshot
 from bot.shop import Shop
@@ -79,11 +80,12 @@ class SalesAssistant:
     async def answer(self, turn: CustomerTurn) -> Reply:
         await self._store_question(turn)
         turn_id = str(turn.update_ids[-1])
+        text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
-                       text=turn.text, has_photo=turn.has_photo, words=turn.has_words)
+                       text=text, has_photo=turn.has_photo, words=turn.has_words)
         try:
             result = await self._graph.ainvoke(
-                {"messages": [customer_message(turn.text, turn_id)], "outbox": []},
+                {"messages": [customer_message(text, turn_id)], "outbox": []},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
             )
