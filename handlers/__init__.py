@@ -9,6 +9,7 @@ from aiogram import Dispatcher
 
 from handlers.conversation import conversation_router
 from handlers.customers import CustomerMiddleware
+from handlers.forget import forget_router
 from handlers.inbox import InboxMiddleware
 from handlers.lanes import ChatLanes
 
@@ -20,5 +21,6 @@ def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> D
     customers = CustomerMiddleware(pool)
     dispatcher.message.outer_middleware(customers)
     dispatcher.callback_query.outer_middleware(customers)
+    dispatcher.include_router(forget_router())  # before the conversation: /forget is not a question
     dispatcher.include_router(conversation_router())
     return dispatcher

@@ -1,0 +1,47 @@
+"""Erasing one customer on request: their memory, conversation rows and Telegram identity go; their orders stay
+for the shop's accounting with name and phone masked; traces keep their numbers (tokens, cost) but not the text."""
+
+from __future__ import annotations
+
+import asyncpg
+
+ERASED = {"erased": True}
+
+# '***' and the phone's last two digits, as the logs mask phones; applying it twice changes nothing.
+_MASKED_PHONE = "'***' || right(regexp_replace(coalesce({col}, ''), '\\D', '', 'g'), 2)"
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])
+
+
+async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str) -> dict[str, int]:
+    """Run inside the caller's transaction; returns how many rows of each kind were removed or masked."""
+    counts = {
+        "facts": _count(await conn.execute("DELETE FROM mirt_memories WHERE user_id = $1", user_id)),
+        "summaries": _count(await conn.execute("DELETE FROM mirt_memory_summaries WHERE user_id = $1", user_id)),
+        "profiles": _count(await conn.execute("DELETE FROM mirt_profiles WHERE user_id = $1", user_id)),
+        "messages": _count(await conn.execute(
+            "DELETE FROM messages WHERE session_id = $1 OR user_id = $2", session_id, user_id)),
+        "sessions": _count(await conn.execute("DELETE FROM agent_sessions WHERE session_id = $1", session_id)),
+        # Raw updates carry the texts and the Telegram name. The pending ones go too (the confirmation being
+        # handled now among them): their turns are already queued in memory, only a crash replay is given up.
+        "inbox": _count(await conn.execute("DELETE FROM update_inbox WHERE chat_id::text = $1", session_id)),
+        "users": _count(await conn.execute("DELETE FROM users WHERE external_id = $1", user_id)),
+        "traces": _count(await conn.execute(
+            """UPDATE llm_traces SET input_snapshot = $3, output_snapshot = $3
+               WHERE session_id IN ($1, $2) AND input_snapshot IS DISTINCT FROM $3""",
+            session_id, user_id, ERASED)),
+    }
+    await conn.execute(
+        f"""UPDATE crm_orders
+            SET order_data = jsonb_set(order_data, '{{customer}}', coalesce(order_data -> 'customer', '{{}}')
+                || jsonb_build_object('name', '***', 'phone', {_MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")})),
+                updated_at = now()
+            WHERE order_id IN (SELECT id FROM orders WHERE user_id = $1) AND order_data ? 'customer'""",
+        user_id)
+    counts["orders"] = _count(await conn.execute(
+        f"""UPDATE orders SET customer_name = '***', customer_phone = {_MASKED_PHONE.format(col="customer_phone")},
+                              updated_at = now()
+            WHERE user_id = $1""", user_id))
+    return counts
