@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
+
 Reply = str | dict[str, Any]  # text, or a full assistant message (e.g. with tool_calls)
 Script = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
 
@@ -50,8 +52,9 @@ def embedding_of(text: str) -> list[float]:
     return [v / norm for v in vector]
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[dict[str, Any]] = []
         self.embedding_requests: list[dict[str, Any]] = []
         self.script: Script = echo
@@ -60,24 +63,18 @@ class FakeOpenAI:
         self._errors: list[int] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def start(self) -> str:
-        app = web.Application(client_max_size=30 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/embeddings", self._embeddings)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
-        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/v1"
 
     async def stop(self) -> None:
         self.gate.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
     def fail(self, status: int, times: int = 1) -> None:
         self._errors.extend([status] * times)

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
+
 BOT_ID = 7000000001
 # Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
 _UPDATE_IDS = itertools.count(1000)
@@ -29,37 +31,28 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1)
         self._errors: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
         self._closing = False
-        self.url = ""
 
     # --- running ---------------------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application(client_max_size=30 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-        return self.url
 
     async def stop(self) -> None:
         self._closing = True  # long polls still open answer at once
         async with self._changed:
             self._changed.notify_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
     # --- what a test does --------------------------------------------------------------------------------------
 
