@@ -8,6 +8,7 @@ are left out: the profile already says them, with their dates. The block stays u
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,11 +44,12 @@ async def memory_for_prompt(pool: asyncpg.Pool, user_id: str, query: str, embed:
     if row is None:
         return ""
     texts = load_texts()
+    profile = Profile.from_row(row)
     embedding = await _query_embedding(embed, query)
-    facts = await repo.search_facts(pool, user_id, embedding, now, TOP_FACTS)
+    facts = await repo.search_facts(pool, user_id, embedding, now, TOP_FACTS, children_named(profile, query))
     constraints = await repo.constraint_facts(pool, user_id)
     summary = await repo.current_summary(pool, user_id)
-    lines = [texts.render(Text.MEMORY_HEADER), *profile_lines(Profile.from_row(row), texts)]
+    lines = [texts.render(Text.MEMORY_HEADER), *profile_lines(profile, texts)]
     if summary is not None:
         lines += [texts.render(Text.SUMMARY_HEADER), summary["summary_text"]]
     shown = {f["id"] for f in constraints}
@@ -69,6 +71,14 @@ async def _query_embedding(embed: Embed, query: str) -> list[float] | None:
     except openai.OpenAIError as exc:
         log.warning("memory_query_embedding_failed", error=type(exc).__name__)
         return None
+
+
+def children_named(profile: Profile, query: str) -> list[str]:
+    """Keys of the children the query names, in any case form: Ukrainian names decline at the end (Марійка,
+    Марійки, Марійці), so the first five letters are compared; look-alikes sharing them (Андрій, Андрійко) are
+    both taken, which only means neither is favoured."""
+    stems = {word[:5] for word in re.findall(r"\w+", query.lower()) if len(word) >= 3}
+    return [c["key"] for c in profile.children if c.get("name") and c["key"][:5] in stems]
 
 
 def within_budget(lines: list[str], budget: int) -> str:

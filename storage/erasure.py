@@ -33,10 +33,11 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
                WHERE session_id IN ($1, $2) AND input_snapshot IS DISTINCT FROM $3""",
             session_id, user_id, ERASED)),
     }
+    crm_phone = _MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")
     await conn.execute(
         f"""UPDATE crm_orders
             SET order_data = jsonb_set(order_data, '{{customer}}', coalesce(order_data -> 'customer', '{{}}')
-                || jsonb_build_object('name', '***', 'phone', {_MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")})),
+                || jsonb_build_object('name', '***', 'phone', {crm_phone})),
                 updated_at = now()
             WHERE order_id IN (SELECT id FROM orders WHERE user_id = $1) AND order_data ? 'customer'""",
         user_id)

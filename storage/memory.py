@@ -137,16 +137,20 @@ async def move_child_facts(conn: asyncpg.Connection, user_id: str, old_key: str,
 
 
 async def search_facts(db: Executor, user_id: str, embedding: Sequence[float] | None, at: datetime,
-                       limit: int) -> list[asyncpg.Record]:
+                       limit: int, focus: Sequence[str] = ()) -> list[asyncpg.Record]:
     """One customer's active facts ranked by similarity × effective importance × recency.
 
     Exact search: the partial btree on user_id finds the customer's few hundred facts and the distance is
     computed for each; no approximate index, so no recall is lost. Without a query vector, similarity is 1.
-    Recency gives a fact confirmed today up to 25% more weight than one confirmed months ago.
+    Importance weighs half (a current height told months ago must still win over a sibling's fresh one), recency
+    gives a fact confirmed today up to 25% more than one confirmed months ago, and when the query names some
+    children (`focus`, their keys) the other children's facts count half.
     """
     return await db.fetch(
-        f"""SELECT *, similarity * effective_importance
+        f"""SELECT *, similarity * (0.5 + 0.5 * effective_importance)
                       * (0.8 + 0.2 * exp(-GREATEST(EXTRACT(EPOCH FROM ($3 - last_confirmed_at)), 0) / 2592000))
+                      * CASE WHEN cardinality($5::text[]) = 0 OR child_key = '' OR child_key = ANY($5::text[])
+                             THEN 1 ELSE 0.5 END
                       AS score
             FROM (SELECT {_FACT_COLUMNS},
                          mirt_effective_importance(importance, decay_rate, fact_type, last_confirmed_at, $3)
@@ -155,7 +159,7 @@ async def search_facts(db: Executor, user_id: str, embedding: Sequence[float] | 
                               ELSE GREATEST(1 - (embedding <=> $2::vector), 0) END AS similarity
                   FROM mirt_memories WHERE user_id = $1 AND is_active) AS facts
             ORDER BY score DESC, last_confirmed_at DESC LIMIT $4""",
-        user_id, embedding, at, limit)
+        user_id, embedding, at, limit, list(focus))
 
 
 async def constraint_facts(db: Executor, user_id: str) -> list[asyncpg.Record]:
