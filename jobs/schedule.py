@@ -1,14 +1,14 @@
 """What runs when. Every job is a sweep `(now) -> counts`; adding one is one line in `shop_jobs`, e.g. once the
-Memory and CRM issues land:
+CRM issue lands:
 
-    Job("memory_decay", at_night(tz, 2), lambda now: decay_memories(pool, now)),
-    Job("memory_summaries", at_night(tz, 4, day_of_week="sun"), lambda now: summarise_week(pool, now)),
-    Job("crm_sync", every(settings.crm_sync_interval), lambda now: sync_orders(pool, sitniks, now)),
+    Job("crm_sync", every(settings.crm_sync_interval), counting("orders_synced", partial(sync_orders, pool, crm))),
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -17,12 +17,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
+from agent.llm import Llm
 from bot.settings import Settings
 from bot.shop import Shop
 from jobs.followups import FollowupRules, Followups
 from jobs.retention import Retention
-from jobs.scheduler import Job
+from jobs.scheduler import Job, Sweep
 from jobs.usage import UsageRollUp
+from memory.decay import decay_sweep
+from memory.summaries import weekly_summaries
 
 
 def every(interval: timedelta) -> IntervalTrigger:
@@ -36,7 +39,17 @@ def at_night(timezone: ZoneInfo, hour: int, day_of_week: str = "*") -> CronTrigg
     return CronTrigger(day_of_week=day_of_week, hour=hour, timezone=timezone, jitter=300)
 
 
-def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, saver: AsyncPostgresSaver) -> list[Job]:
+def counting(name: str, sweep: Callable[[datetime], Awaitable[int]]) -> Sweep:
+    """A sweep that answers how many things it did, recorded in its run's counts under `name`."""
+
+    async def run(now: datetime) -> dict[str, int]:
+        return {name: await sweep(now)}
+
+    return run
+
+
+def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, saver: AsyncPostgresSaver,
+              llm: Llm) -> list[Job]:
     tz = ZoneInfo(settings.shop_timezone)
     followups = Followups(pool, bot, shop, FollowupRules.from_settings(settings))
     retention = Retention(pool, saver, settings.inbox_retention, settings.trace_retention,
@@ -46,4 +59,7 @@ def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, save
         Job("followups", every(settings.followup_scan_interval), followups.sweep),
         Job("retention", at_night(tz, 3), retention.sweep),
         Job("llm_usage", CronTrigger(minute=5, timezone=tz, jitter=60), usage.sweep),
+        Job("memory_decay", at_night(tz, 2), counting("facts_faded", partial(decay_sweep, pool))),
+        Job("memory_summaries", at_night(tz, 4, day_of_week="mon"),
+            counting("customers_summarised", partial(weekly_summaries, pool, llm))),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -13,8 +13,10 @@ import pytest_asyncio
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import make_bot
+from bot.settings import Settings
 from bot.shop import load_shop
 from jobs.followups import FollowupRules, Followups
+from jobs.schedule import shop_jobs
 from jobs.scheduler import Job, Scheduler, run_job
 from storage.database import open_pool, parse_target
 from storage.job_runs import latest_runs
@@ -145,3 +147,18 @@ async def test_two_schedulers_on_one_database_send_each_follow_up_once(
     [nudge] = wire.telegram.sent_to(chat)
     assert "зріст дитини" in nudge
     assert await db.fetchval("SELECT count(*) FROM followups WHERE session_id = $1", str(chat)) == 1
+
+
+def test_maintenance_runs_at_night_kyiv_time_and_follow_ups_every_scan_interval() -> None:
+    settings = Settings(_env_file=None, followup_scan_interval="5m")
+    jobs = {job.name: job for job in shop_jobs(settings, None, None, load_shop(None), None, None)}  # type: ignore[arg-type]
+    kyiv = ZoneInfo("Europe/Kyiv")
+    tuesday_noon = datetime(2026, 3, 10, 12, tzinfo=kyiv)
+    fires = {name: jobs[name].trigger.get_next_fire_time(None, tuesday_noon).astimezone(kyiv)
+             for name in ("memory_decay", "retention", "memory_summaries")}
+    assert {name: (f.date(), f.hour) for name, f in fires.items()} == {
+        "memory_decay": (date(2026, 3, 11), 2), "retention": (date(2026, 3, 11), 3),
+        "memory_summaries": (date(2026, 3, 16), 4),  # weekly, on Monday night
+    }
+    assert all(f.minute < 6 for f in fires.values())  # jitter spreads processes over a few minutes only
+    assert jobs["followups"].trigger.interval == timedelta(minutes=5)
