@@ -15,6 +15,7 @@ from agent.guard import clean
 from agent.llm import LlmUnavailable
 from agent.state import session_snapshot
 from bot.shop import Shop
+from memory.turns import BackgroundMemory
 from storage.customers import add_message, save_session_state
 
 log = structlog.get_logger(__name__)
@@ -47,11 +48,12 @@ class Reply:
 
 class SalesAssistant:
     def __init__(self, graph: CompiledStateGraph, pool: asyncpg.Pool, shop: Shop,
-                 notify_managers: NotifyManagers) -> None:
+                 notify_managers: NotifyManagers, memory: BackgroundMemory) -> None:
         self._graph = graph
         self._pool = pool
         self._shop = shop
         self._notify_managers = notify_managers
+        self._memory = memory
         self._outage_reported = False  # managers hear of an LLM outage once, not per message
 
     async def greet(self, turn: CustomerTurn) -> Reply:
@@ -85,7 +87,7 @@ class SalesAssistant:
                        text=text, has_photo=turn.has_photo, words=turn.has_words)
         try:
             result = await self._graph.ainvoke(
-                {"messages": [customer_message(text, turn_id)], "outbox": []},
+                {"messages": [customer_message(text, turn_id)], "outbox": [], "talked": False},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
             )
@@ -94,6 +96,8 @@ class SalesAssistant:
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         await self._store_answer(turn, "\n\n".join(bubbles))
+        if result.get("talked"):
+            self._memory.after_reply(str(turn.user_id), turn.session_id, text, "\n\n".join(bubbles))
         await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
         return Reply(bubbles)
 

@@ -48,6 +48,7 @@ class Turn:
 class State(Dialog, total=False):
     outbox: list[str]  # this turn's reply bubbles; reset by every new turn
     memory: str
+    talked: bool  # the model answered this turn (not the guard or a fixed text): worth remembering
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
-            "outbox": bubbles, "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
+            "outbox": bubbles, "talked": True, "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
             "customer": draft.customer, "payment_method": draft.payment_method, "order_id": draft.order_id,
             "metadata": {**(state.get("metadata") or {}), "quoted_amounts": sorted(quoted),
                          "escalation": draft.escalation},

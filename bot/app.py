@@ -37,6 +37,8 @@ from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from handlers.managers import managers_notifier
+from memory.retrieve import memory_for_prompt
+from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
 from jobs.scheduler import Scheduler
 from storage.database import (
@@ -48,6 +50,7 @@ from storage.traces import turns_since
 log = structlog.get_logger(__name__)
 
 POLLING_TIMEOUT = 10  # seconds Telegram holds a getUpdates call open
+MEMORY_DRAIN_SECONDS = 2.0  # at shutdown, how long facts of turns already answered may still be written
 
 
 async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[DatabaseTarget, AsyncPostgresSaver]:
@@ -112,7 +115,6 @@ class BotProcess:
     dispatcher: Dispatcher
     lanes: ChatLanes
     pool: asyncpg.Pool
-    polling: PollingWatch
     health: HealthServer | None
 
     async def serve(self, stop: asyncio.Event) -> None:
@@ -137,21 +139,23 @@ class BotProcess:
 
 
 def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: AsyncPostgresSaver,
-                   client: AsyncOpenAI, notify_managers: NotifyManagers) -> SalesAssistant:
+                   client: AsyncOpenAI, notify_managers: NotifyManagers, stack: AsyncExitStack) -> SalesAssistant:
     llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
-    catalog = Catalog(pool, load_vocabulary(Morphology()), openai_embed(client, settings.embedding_model),
-                      settings.embedding_model)
+    embed = openai_embed(client, settings.embedding_model)
+    catalog = Catalog(pool, load_vocabulary(Morphology()), embed, settings.embedding_model)
     tools = SalesTools(pool, catalog, load_texts(), load_cities())
 
     async def turns_last_hour(session_id: str) -> int:
         return await turns_since(pool, session_id, hours=1)
 
-    async def no_memory_yet(user_id: str, query: str) -> str:
-        return ""  # the Memory issue fills this; the checkpointer already gives the model the recent history
+    async def remembered(user_id: str, query: str) -> str:
+        return await memory_for_prompt(pool, user_id, query, embed)
 
-    services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, no_memory_yet, turns_last_hour,
+    memory = BackgroundMemory(pool, llm, embed)
+    stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
+    services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, remembered, turns_last_hour,
                         settings.llm_turns_per_hour)
-    return SalesAssistant(build_graph(services, saver), pool, shop, notify_managers)
+    return SalesAssistant(build_graph(services, saver), pool, shop, notify_managers, memory)
 
 
 async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
@@ -170,10 +174,12 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         timeout=settings.llm_timeout.total_seconds(), max_retries=2,
     )
     stack.push_async_callback(client.close)
-    assistant = make_assistant(settings, shop, pool, saver, client, managers_notifier(bot, settings.admin_chat_id))
+    assistant = make_assistant(settings, shop, pool, saver, client, managers_notifier(bot, settings.admin_chat_id),
+                               stack)
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool))
-    dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings)
+    dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
+                                  checkpointer=saver)
 
     watch = PollingWatch()
     bot.session.middleware(watch)
@@ -186,7 +192,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver, jobs_llm))
     scheduler.start()
     stack.push_async_callback(scheduler.stop, settings.shutdown_grace.total_seconds())
-    return BotProcess(settings, bot, dispatcher, lanes, pool, watch, health)
+    return BotProcess(settings, bot, dispatcher, lanes, pool, health)
 
 
 async def introduce(bot: Bot) -> None:

@@ -31,7 +31,7 @@ async def test_a_text_is_answered_by_the_model_with_the_conversation_and_stored(
         wire.telegram.send(chat, "Зріст 128")
         replies = await wire.telegram.wait_for_messages(chat, 2)
     assert replies == ["Відповідь на: Шукаю сукню доньці", "Відповідь на: Зріст 128"]
-    second = wire.openai.requests[-1]["messages"]
+    second = wire.openai.requests_for("reply")[-1]["messages"]
     assert second[0]["role"] == "system" and "MIRT" in second[0]["content"]
     assert [(m["role"], m["content"]) for m in second if m["role"] != "system"] == [
         ("user", "Шукаю сукню доньці"), ("assistant", "Відповідь на: Шукаю сукню доньці"), ("user", "Зріст 128"),
@@ -42,6 +42,6 @@ async def test_a_text_is_answered_by_the_model_with_the_conversation_and_stored(
     assert checkpoints >= 2
     typing = [c for c in wire.telegram.calls_of("sendChatAction") if int(c.params["chat_id"]) == chat]
     assert typing and typing[0].params["action"] == "typing"
-    traces = await db.fetch("SELECT node_name, status, tokens_in, model_name FROM llm_traces WHERE session_id = $1",
-                            str(chat))
+    traces = await db.fetch("SELECT node_name, status, tokens_in, model_name FROM llm_traces "
+                            "WHERE session_id = $1 AND node_name = 'sales'", str(chat))
     assert len(traces) == 2 and all(t["status"] == "SUCCESS" and t["tokens_in"] > 0 for t in traces)

@@ -19,7 +19,7 @@ async def test_the_same_update_delivered_twice_is_answered_once(wire: Wire, db: 
         later = wire.telegram.send(chat, "Ще питання")
         await wire.telegram.wait_for_messages(chat, 2)
     assert wire.telegram.sent_to(chat) == ["Відповідь на: Добрий день", "Відповідь на: Ще питання"]
-    assert len(wire.openai.requests) == 2
+    assert len(wire.openai.requests_for("reply")) == 2
     rows = await db.fetch("SELECT update_id, handled_at FROM update_inbox WHERE chat_id = $1", chat)
     assert {r["update_id"] for r in rows} == {update_id, later} and all(r["handled_at"] for r in rows)
 

@@ -39,11 +39,11 @@ async def test_two_messages_of_one_chat_are_answered_in_order(wire: Wire, db: as
         await wire.openai.wait_for_requests(1)
         wire.telegram.send(chat, "Друге")
         await wire.telegram.wait_for(lambda: len(wire.telegram.calls_of("getUpdates")) >= 3)
-        assert len(wire.openai.requests) == 1, "the second turn started before the first finished"
+        assert len(wire.openai.requests_for("reply")) == 1, "the second turn started before the first finished"
         wire.openai.gate.set()
         replies = await wire.telegram.wait_for_messages(chat, 2)
     assert replies == ["Відповідь на: Перше", "Відповідь на: Друге"]
-    second_prompt = [m["content"] for m in wire.openai.requests[1]["messages"] if m["role"] != "system"]
+    second_prompt = [m["content"] for m in wire.openai.requests_for("reply")[1]["messages"] if m["role"] != "system"]
     assert second_prompt == ["Перше", "Відповідь на: Перше", "Друге"]
 
 
@@ -54,6 +54,6 @@ async def test_three_messages_typed_within_the_window_become_one_turn(wire: Wire
             wire.telegram.send(chat, text)
         replies = await wire.telegram.wait_for_messages(chat, 1)
     assert replies == ["Відповідь на: Доброго дня!\nШукаю костюм\nна хлопчика 5 років"]
-    assert len(wire.openai.requests) == 1
+    assert len(wire.openai.requests_for("reply")) == 1
     stored = await db.fetch("SELECT role FROM messages WHERE session_id = $1 ORDER BY id", str(chat))
     assert [r["role"] for r in stored] == ["user", "user", "user", "assistant"]

@@ -76,6 +76,10 @@ class FakeOpenAI(LocalServer):
         self.gate.set()
         await super().stop()
 
+    def requests_for(self, schema: str) -> list[dict[str, Any]]:
+        """The chat requests that asked for this structured-output schema (e.g. "reply" for the sales dialog)."""
+        return [r for r in self.requests if r.get("response_format", {}).get("json_schema", {}).get("name") == schema]
+
     def fail(self, status: int, times: int = 1) -> None:
         self._errors.extend([status] * times)
 
