@@ -53,7 +53,7 @@ async def test_a_finished_chat_keeps_one_checkpoint_and_resumes_with_its_history
         assert await checkpoints(db, ongoing) == ongoing_before
         wire.telegram.send(finished, "А є така ж у синьому?")
         await wire.telegram.wait_for_messages(finished, 3)
-    prompt = json.dumps(wire.openai.requests[-1]["messages"], ensure_ascii=False)
+    prompt = json.dumps(wire.openai.requests_for("reply")[-1]["messages"], ensure_ascii=False)
     assert "Шукаю сукню доньці" in prompt and "Зріст 128" in prompt and "у синьому" in prompt
     assert await retention.sweep(datetime.now(UTC)) == {"chats_pruned": 0, "inbox_deleted": 0,
                                                         "trace_snapshots_cleared": 0}
