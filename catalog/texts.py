@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.templates import read_templates
 
 
 class Text(StrEnum):
@@ -84,10 +84,6 @@ class Text(StrEnum):
     FLAG_INVALID = "flag_invalid"
 
 
-class TextsError(Exception):
-    """The texts file is unreadable or lacks a text the code needs."""
-
-
 class Rejected(ValueError):
     """Input the shop cannot accept; `Texts.say` turns it into a sentence for the customer or the owner."""
 
@@ -111,14 +107,4 @@ class Texts:
 
 
 def load_texts(path: Path | None = None) -> Texts:
-    source = path or resources.files("catalog") / "texts.uk.yaml"
-    try:
-        data = yaml.safe_load(source.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TextsError(f"cannot read {source}: {exc}".splitlines()[0]) from None
-    if not isinstance(data, dict):
-        raise TextsError(f"{source} must be a mapping of text names to texts")
-    missing = [t.value for t in Text if not str(data.get(t.value) or "").strip()]
-    if missing:
-        raise TextsError(f"{source} lacks the text '{missing[0]}'")
-    return Texts({t: str(data[t.value]).strip() for t in Text})
+    return Texts(read_templates(path or resources.files("catalog") / "texts.uk.yaml", Text))

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.templates import read_templates
 
 
 class Text(StrEnum):
@@ -46,10 +46,6 @@ class Text(StrEnum):
     CONSTRAINT_FACT = "constraint_fact"
 
 
-class TextsError(Exception):
-    """The texts file is unreadable or lacks a text the code needs."""
-
-
 class MemoryTexts:
     def __init__(self, templates: dict[Text, str]) -> None:
         self._templates = templates
@@ -59,14 +55,4 @@ class MemoryTexts:
 
 
 def load_texts(path: Path | None = None) -> MemoryTexts:
-    source = path or resources.files("memory") / "texts.uk.yaml"
-    try:
-        data = yaml.safe_load(source.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TextsError(f"cannot read {source}: {exc}".splitlines()[0]) from None
-    if not isinstance(data, dict):
-        raise TextsError(f"{source} must be a mapping of text names to texts")
-    missing = [t.value for t in Text if not str(data.get(t.value) or "").strip()]
-    if missing:
-        raise TextsError(f"{source} lacks the text '{missing[0]}'")
-    return MemoryTexts({t: str(data[t.value]).strip() for t in Text})
+    return MemoryTexts(read_templates(path or resources.files("memory") / "texts.uk.yaml", Text))
