@@ -79,7 +79,9 @@ class SalesAssistant:
         await self._store_answer(turn, explanation, tags=["declined"])
         return Reply([explanation])
 
-    async def answer(self, turn: CustomerTurn) -> Reply:
+    async def answer(self, turn: CustomerTurn, apologise: bool = True) -> Reply:
+        """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
+        reported unanswered so its lane retries it."""
         await self._store_question(turn)
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
@@ -92,7 +94,7 @@ class SalesAssistant:
                 context=context,
             )
         except LlmUnavailable:
-            return await self._apologise(turn)
+            return await self._apologise(turn) if apologise else Reply([], error="llm_unavailable")
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         await self._store_answer(turn, "\n\n".join(bubbles))
@@ -103,7 +105,9 @@ class SalesAssistant:
 
     async def _apologise(self, turn: CustomerTurn) -> Reply:
         apology = self._shop.text("llm_unavailable")
-        await self._store_answer(turn, apology, tags=["llm_unavailable"])
+        # Stored without the update id: the real answer, when the model is back, is the turn's answer.
+        await add_message(self._pool, turn.session_id, str(turn.user_id), "assistant", apology,
+                          tags=["llm_unavailable"])
         if not self._outage_reported:
             self._outage_reported = True
             await self._notify_managers("⚠️ Модель не відповідає: бот вибачається перед покупцями. Перевірте LLM.")

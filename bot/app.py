@@ -177,7 +177,8 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     assistant = make_assistant(settings, shop, pool, saver, client, managers_notifier(bot, settings.admin_chat_id),
                                stack)
 
-    lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool))
+    lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
+                      retry_delay=settings.llm_retry_delay.total_seconds())
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
                                   checkpointer=saver)
 

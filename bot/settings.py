@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     max_concurrent_turns: int = Field(default=50, ge=1)
     max_message_length: int = Field(default=4000, ge=100)
     llm_turns_per_hour: int = Field(default=60, ge=1)
+    llm_retry_delay: Duration = timedelta(seconds=30)  # a turn the model could not answer is retried after this
 
     # process
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -113,8 +114,8 @@ class Settings(BaseSettings):
             return list(value)
         return [parse_duration(p) for p in _split(value)]
 
-    @field_validator("llm_timeout", "followup_scan_interval", "crm_sync_interval", "burst_window",
-                     "shutdown_grace", "inbox_retention", "trace_retention", "checkpoint_retention", mode="before")
+    @field_validator("llm_timeout", "followup_scan_interval", "crm_sync_interval", "burst_window", "shutdown_grace",
+                     "llm_retry_delay", "inbox_retention", "trace_retention", "checkpoint_retention", mode="before")
     @classmethod
     def _duration(cls, value: object) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(str(value))

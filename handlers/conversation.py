@@ -49,7 +49,7 @@ async def restart(message: Message, event_update: Update, assistant: SalesAssist
 
 
 async def customer_message(
-    message: Message, burst: list[Update], assistant: SalesAssistant, db: asyncpg.Pool, shop: Shop,
+    message: Message, burst: list[Update], attempt: int, assistant: SalesAssistant, db: asyncpg.Pool, shop: Shop,
     settings: Settings,
 ) -> Reply:
     turn = customer_turn(message, [u.message.text or u.message.caption or PHOTO for u in burst if u.message],
@@ -60,7 +60,7 @@ async def customer_message(
         reply = await assistant.decline(turn, shop.text("too_long", limit=settings.max_message_length))
     else:
         async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id):
-            reply = await assistant.answer(turn)
+            reply = await assistant.answer(turn, apologise=attempt == 0)
     await send_reply(message, db, reply)
     return reply
 

@@ -21,6 +21,7 @@ from storage import inbox
 
 log = structlog.get_logger(__name__)
 
+UNANSWERED = "llm_unavailable"  # the outcome of a turn the model could not answer
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
@@ -68,21 +69,28 @@ class InboxMiddleware(BaseMiddleware):
                 delay = min(delay * 2, 15.0)
 
 
-def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[None]]:
-    """Run one (possibly merged) turn and close its inbox rows; a failed turn stays pending for the next start."""
+def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool]]:
+    """Run one (possibly merged) turn and close its inbox rows. A turn the model could not answer stays open and
+    is retried by its lane; a turn that failed otherwise stays pending for the next start."""
 
-    async def run(batch: list[Delivery]) -> None:
+    async def run(batch: list[Delivery]) -> bool:
         ids = [d.update.update_id for d in batch]
         last = batch[-1]
         with structlog.contextvars.bound_contextvars(update_id=ids[-1], chat_id=last.chat_id):
-            await inbox.start_attempt(pool, ids)
+            if not any(d.attempt for d in batch):  # waiting for the model is not a failed attempt
+                await inbox.start_attempt(pool, ids)
+            data = {**last.data, "burst": [d.update for d in batch], "attempt": max(d.attempt for d in batch)}
             try:
-                outcome = await last.handler(last.update, {**last.data, "burst": [d.update for d in batch]})
+                outcome = await last.handler(last.update, data)
             except Exception:
                 log.exception("turn_failed", update_ids=ids)
-                return
-            await inbox.mark_handled(pool, ids, error=getattr(outcome, "error", None))
+                return False
+            if getattr(outcome, "error", None) == UNANSWERED:
+                log.warning("turn_waits_for_model", update_ids=ids, attempt=data["attempt"])
+                return True
+            await inbox.mark_handled(pool, ids)
             log.info("turn_done", update_ids=ids)
+            return False
 
     return run
 

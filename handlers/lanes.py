@@ -24,6 +24,7 @@ class Delivery:
     chat_id: int
     handler: Callable[[Update, dict[str, Any]], Awaitable[Any]]
     data: dict[str, Any]
+    attempt: int = 0  # how many times this turn already failed for want of the model
 
     @property
     def mergeable(self) -> bool:
@@ -36,12 +37,17 @@ class Delivery:
         return message.photo is not None
 
 
-HandleBatch = Callable[[list[Delivery]], Awaitable[None]]
+# Runs one turn; True means "not answered yet, try again later" (the model is down), and the turn goes back to
+# the head of its chat's lane, where messages the customer writes meanwhile join it.
+HandleBatch = Callable[[list[Delivery]], Awaitable[bool]]
 
 
 class ChatLanes:
-    def __init__(self, burst_window: float, max_turns: int, handle: HandleBatch) -> None:
+    def __init__(self, burst_window: float, max_turns: int, handle: HandleBatch,
+                 retry_delay: float = 30.0, retry_cap: float = 300.0) -> None:
         self._window = burst_window
+        self._retry_delay = retry_delay
+        self._retry_cap = retry_cap
         self._turns = asyncio.Semaphore(max_turns)
         self._handle = handle
         self._lanes: dict[int, deque[Delivery]] = {}
@@ -67,11 +73,15 @@ class ChatLanes:
                 if lane[0].mergeable:
                     await self._wait_for_quiet(chat_id)
                 batch = self._take_batch(lane)
+                retry = False
                 try:
                     async with self._turns:
-                        await self._handle(batch)
+                        retry = await self._handle(batch)
                 finally:
-                    self._queued.difference_update(d.update.update_id for d in batch)
+                    if not retry:
+                        self._queued.difference_update(d.update.update_id for d in batch)
+                if retry:
+                    await self._retry_later(lane, batch)
         finally:
             del self._workers[chat_id]
             if not lane:
@@ -85,6 +95,13 @@ class ChatLanes:
             if time.monotonic() >= give_up:
                 return
             await asyncio.sleep(min(remaining, give_up - time.monotonic()))
+
+    async def _retry_later(self, lane: deque[Delivery], batch: list[Delivery]) -> None:
+        attempt = max(d.attempt for d in batch) + 1
+        for delivery in reversed(batch):
+            delivery.attempt = attempt
+            lane.appendleft(delivery)
+        await asyncio.sleep(min(self._retry_delay * 2 ** (attempt - 1), self._retry_cap))
 
     @staticmethod
     def _take_batch(lane: deque[Delivery]) -> list[Delivery]:

@@ -38,10 +38,9 @@ async def start_attempt(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
     )
 
 
-async def mark_handled(pool: asyncpg.Pool, update_ids: Sequence[int], error: str | None = None) -> None:
+async def mark_handled(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
     await pool.execute(
-        "UPDATE update_inbox SET handled_at = now(), error = $2 WHERE update_id = ANY($1::bigint[])",
-        list(update_ids), error,
+        "UPDATE update_inbox SET handled_at = now() WHERE update_id = ANY($1::bigint[])", list(update_ids)
     )
 
 
