@@ -28,8 +28,7 @@ class CustomerTurn:
     customer_name: str | None
     texts: list[str]
     update_ids: list[int]
-    has_photo: bool = False
-    has_words: bool = True
+    photos: tuple[bytes, ...] = ()  # largest size of each photo in the turn
 
     @property
     def session_id(self) -> str:
@@ -86,7 +85,7 @@ class SalesAssistant:
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
-                       text=text, has_photo=turn.has_photo, words=turn.has_words)
+                       text=text, photos=turn.photos)
         try:
             result = await self._graph.ainvoke(
                 {"messages": [customer_message(text, turn_id)], "outbox": [], "talked": False},

@@ -22,6 +22,7 @@ from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
 from agent.tools import Draft
+from agent.vision import PhotoRecognizer, Recognition
 from bot.shop import Shop
 
 NotifyManagers = Callable[[str], Awaitable[None]]
@@ -41,8 +42,7 @@ class Turn:
     user_id: int | None
     turn_id: str
     text: str
-    has_photo: bool = False
-    words: bool = True  # False when the customer sent only photos, without a caption
+    photos: tuple[bytes, ...] = ()  # the customer's photos of this turn, largest size, as downloaded
 
 
 class State(Dialog, total=False):
@@ -59,6 +59,7 @@ class Services:
     memory: MemoryContext
     turns_last_hour: TurnsLastHour
     turn_budget: int
+    photos: PhotoRecognizer
 
 
 def _draft(state: State, turn: Turn) -> Draft:
@@ -116,16 +117,19 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     def after_guard(state: State) -> str:
         return "done" if state.get("outbox") else "remember"
 
-    async def photo(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
-        # Until the vision node reads photos, a photo alone gets an honest request for words.
-        text = shop.text("photo_not_recognised")
-        return {"outbox": [text], "messages": [reply_message([text], runtime.context.turn_id)]}
+    async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        turn = runtime.context
+        ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "vision", Stage.VISION.value)
+        seen = await services.photos.recognise(turn.photos[-1], turn.text, ctx)
+        text = photo_reply(shop, seen)
+        stage = Stage.SIZE_COLOR if seen.verdict == "ours" else Stage.VISION
+        return {"outbox": [text], "stage": stage, "messages": [reply_message([text], turn.turn_id)]}
 
     def after_memory(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
-        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.has_photo or _PAID.search(turn.text)):
+        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.photos or _PAID.search(turn.text)):
             return "payment_proof"
-        return "photo" if turn.has_photo and not turn.words else "sales"
+        return "vision" if turn.photos else "sales"
 
     def after_sales(state: State) -> str:
         return "escalate" if (state.get("metadata") or {}).get("escalation") else "done"
@@ -136,16 +140,27 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     graph.add_node("sales", sales)
     graph.add_node("payment_proof", payment_proof)
     graph.add_node("escalate", escalate)
-    graph.add_node("photo", photo)
+    graph.add_node("vision", vision)
     graph.add_edge(START, "guard")
     graph.add_conditional_edges("guard", after_guard, {"done": END, "remember": "remember"})
     graph.add_conditional_edges("remember", after_memory,
-                                {"payment_proof": "payment_proof", "photo": "photo", "sales": "sales"})
+                                {"payment_proof": "payment_proof", "vision": "vision", "sales": "sales"})
     graph.add_conditional_edges("sales", after_sales, {"escalate": "escalate", "done": END})
     graph.add_edge("payment_proof", END)
     graph.add_edge("escalate", END)
-    graph.add_edge("photo", END)
+    graph.add_edge("vision", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def photo_reply(shop: Shop, seen: Recognition) -> str:
+    """What the customer hears about their photo: the shop's words around the catalog's model name."""
+    if seen.verdict == "ours" and seen.product:
+        return shop.text("vision_match", name=seen.product.name)
+    if seen.verdict == "unsure" and seen.product:
+        return seen.question or shop.text("vision_unsure", name=seen.product.name)
+    if seen.product:
+        return shop.text("vision_similar", name=seen.product.name)
+    return shop.text("photo_not_recognised")
 
 
 def customer_message(text: str, turn_id: str) -> HumanMessage:

@@ -24,6 +24,7 @@ from agent.graph import NotifyManagers, Services, build_graph
 from agent.llm import Llm
 from agent.sales import SalesAgent
 from agent.tools import SalesTools
+from agent.vision import PhotoRecognizer
 from catalog.customer_details import load_cities
 from catalog.embeddings import openai_embed
 from catalog.finder import Catalog
@@ -154,7 +155,7 @@ def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: As
     memory = BackgroundMemory(pool, llm, embed)
     stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
     services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, remembered, turns_last_hour,
-                        settings.llm_turns_per_hour)
+                        settings.llm_turns_per_hour, PhotoRecognizer(llm, pool, settings.vision_model))
     return SalesAssistant(build_graph(services, saver), pool, shop, notify_managers, memory)
 
 

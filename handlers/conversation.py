@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
-from aiogram import F, Router
+import io
+
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message, Update
 from aiogram.utils.chat_action import ChatActionSender
@@ -13,11 +15,12 @@ from bot.settings import Settings
 from bot.shop import Shop
 from handlers.replies import send_text
 
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
 PHOTO = "[фото]"  # stands for a photo without a caption until the vision node reads photos
 
 
-def customer_turn(message: Message, texts: list[str], update_ids: list[int], has_photo: bool = False,
-                  has_words: bool = True) -> CustomerTurn:
+def customer_turn(message: Message, texts: list[str], update_ids: list[int],
+                  photos: tuple[bytes, ...] = ()) -> CustomerTurn:
     user = message.from_user
     return CustomerTurn(
         chat_id=message.chat.id,
@@ -25,9 +28,23 @@ def customer_turn(message: Message, texts: list[str], update_ids: list[int], has
         customer_name=user.full_name if user else None,
         texts=texts,
         update_ids=update_ids,
-        has_photo=has_photo,
-        has_words=has_words,
+        photos=photos,
     )
+
+
+async def download_photos(bot: Bot, messages: list[Message]) -> tuple[bytes, ...]:
+    """The largest size of every photo in the turn; Telegram lets bots download files up to 20 MB."""
+    photos = []
+    for message in messages:
+        if not message.photo:
+            continue
+        largest = message.photo[-1]
+        if largest.file_size and largest.file_size > MAX_PHOTO_BYTES:
+            continue
+        buffer = await bot.download(largest, destination=io.BytesIO())
+        if buffer is not None:
+            photos.append(buffer.getvalue())
+    return tuple(photos)
 
 
 async def send_reply(message: Message, db: asyncpg.Pool, reply: Reply) -> None:
@@ -54,8 +71,7 @@ async def customer_message(
 ) -> Reply:
     turn = customer_turn(message, [u.message.text or u.message.caption or PHOTO for u in burst if u.message],
                          [u.update_id for u in burst if u.message],
-                         has_photo=any(u.message.photo for u in burst if u.message),
-                         has_words=any(u.message.text or u.message.caption for u in burst if u.message))
+                         photos=await download_photos(message.bot, [u.message for u in burst if u.message]))
     if any(len(text) > settings.max_message_length for text in turn.texts):
         reply = await assistant.decline(turn, shop.text("too_long", limit=settings.max_message_length))
     else:

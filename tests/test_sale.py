@@ -14,6 +14,7 @@ import pytest_asyncio
 from bot.shop import load_shop
 from catalog.importer import import_file
 from tests.fakes.openai_api import last_user_text
+from tests.fakes.telegram import TOKEN
 from tests.harness import Wire, running_bot
 
 MANAGERS = -100777
@@ -218,3 +219,26 @@ async def test_every_llm_call_is_traced_and_usage_adds_up(wire: Wire, db: asyncp
     usage = await db.fetchrow("SELECT sum(tokens_in) AS tin, sum(cost) AS cost FROM llm_usage WHERE user_id = $1", chat)
     assert usage["tin"] == sum(t["tokens_in"] for t in traces)
     assert usage["cost"] == sum(t["cost"] for t in traces)
+
+
+async def test_a_photo_is_recognised_from_a_data_url_and_again_by_its_bytes(
+    wire: Wire, db: asyncpg.Pool, demo_catalog: None
+) -> None:
+    chat = 1110
+
+    def vision(request: dict[str, Any]) -> Any:
+        assert request["model"] == "gpt-4o-mini"
+        return json.dumps({"verdict": "ours", "sku": "MIRT-LAGUNA", "question": None})
+
+    wire.openai.script = vision
+    async with running_bot(wire):
+        wire.telegram.send(chat, photo="customer-photo-1", caption="Є такий?")
+        [first] = await wire.telegram.wait_for_messages(chat, 1)
+        wire.telegram.send(chat, photo="customer-photo-1")  # Telegram gives the same bytes a new message
+        second = (await wire.telegram.wait_for_messages(chat, 2))[1]
+    assert "Костюм Лагуна" in first and second == first
+    [request] = wire.openai.requests_for("photo")
+    image = next(part for part in request["messages"][-1]["content"] if part["type"] == "image_url")
+    assert image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert TOKEN not in json.dumps(wire.openai.requests) and TOKEN.split(":")[1] not in json.dumps(wire.openai.requests)
+    assert "MIRT-LAGUNA" in request["messages"][0]["content"]  # the catalog's candidates go with the photo
