@@ -38,6 +38,7 @@ from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from handlers.managers import managers_notifier
+from handlers.pacing import OutboundPacer
 from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
@@ -185,6 +186,9 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
 
     watch = PollingWatch()
     bot.session.middleware(watch)
+    bot.session.middleware(OutboundPacer(settings.outbound_chat_interval.total_seconds(),
+                                         settings.outbound_group_interval.total_seconds(),
+                                         settings.outbound_per_second))
     health = None
     if settings.health_port is not None:
         health = HealthServer(pool, watch.alive)

@@ -10,7 +10,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
@@ -32,7 +32,11 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-Duration = Annotated[timedelta, NoDecode]
+def _as_duration(value: object) -> timedelta:
+    return value if isinstance(value, timedelta) else parse_duration(str(value))
+
+
+Duration = Annotated[timedelta, NoDecode, BeforeValidator(_as_duration)]
 
 
 def _split(value: object) -> list[str]:
@@ -69,6 +73,24 @@ class Settings(BaseSettings):
     # CRM
     sitniks_api_url: str = "https://crm.sitniks.com"
     sitniks_api_key: SecretStr | None = None
+    sitniks_ai_manager: str | None = None  # the CRM manager (full name) a chat is assigned to while the bot talks
+    sitniks_human_manager: str | None = None  # the CRM manager an escalated chat is assigned to
+    sitniks_status_taken: str = "Взято в роботу"  # chat status titles as the shop's CRM names them
+    sitniks_status_invoiced: str = "Виставлено рахунок"
+    sitniks_status_attention: str = "AI Увага"
+    # CRM order status titles (comma-separated) that mean paid / shipped / delivered / cancelled to us
+    sitniks_paid_statuses: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Оплачено", "Оформлено замовлення"])
+    sitniks_shipped_statuses: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["Відправлено"])
+    sitniks_delivered_statuses: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Отримано", "Доставлено"])
+    sitniks_cancelled_statuses: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Скасовано", "Відмова", "Повернення"])
+    crm_timeout: Duration = timedelta(seconds=15)  # one CRM request
+    crm_retry_base: Duration = timedelta(seconds=30)  # the first retry's delay; it doubles per attempt
+    crm_retry_max: Duration = timedelta(hours=1)  # the longest delay between retries
+    crm_status_poll_interval: Duration = timedelta(minutes=10)  # how often a CRM order's status is read
+    crm_chat_lookback: Duration = timedelta(days=1)  # chats active this recently get CRM chat statuses
 
     # schedule
     shop_timezone: str = "Europe/Kyiv"
@@ -91,6 +113,10 @@ class Settings(BaseSettings):
     max_message_length: int = Field(default=4000, ge=100)
     llm_turns_per_hour: int = Field(default=60, ge=1)
     llm_retry_delay: Duration = timedelta(seconds=30)  # a turn the model could not answer is retried after this
+    # Telegram's limits, kept by waiting: ~1 message/s into one chat, 20/min into a group, 30/s overall.
+    outbound_chat_interval: Duration = timedelta(seconds=1)
+    outbound_group_interval: Duration = timedelta(seconds=3)
+    outbound_per_second: float = Field(default=30, gt=0)
 
     # process
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -110,15 +136,14 @@ class Settings(BaseSettings):
     @field_validator("followup_delays", mode="before")
     @classmethod
     def _delays(cls, value: object) -> list[timedelta]:
-        if isinstance(value, (list, tuple)) and all(isinstance(v, timedelta) for v in value):
-            return list(value)
-        return [parse_duration(p) for p in _split(value)]
+        items = value if isinstance(value, (list, tuple)) else _split(value)
+        return [_as_duration(item) for item in items]
 
-    @field_validator("llm_timeout", "followup_scan_interval", "crm_sync_interval", "burst_window", "shutdown_grace",
-                     "llm_retry_delay", "inbox_retention", "trace_retention", "checkpoint_retention", mode="before")
+    @field_validator("sitniks_paid_statuses", "sitniks_shipped_statuses", "sitniks_delivered_statuses",
+                     "sitniks_cancelled_statuses", mode="before")
     @classmethod
-    def _duration(cls, value: object) -> timedelta:
-        return value if isinstance(value, timedelta) else parse_duration(str(value))
+    def _crm_titles(cls, value: object) -> list[str]:
+        return _split(value)
 
     @field_validator("quiet_hours")
     @classmethod

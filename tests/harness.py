@@ -35,6 +35,8 @@ class Wire:
             "OPENAI_API_KEY": "sk-test-key-for-fake",
             "OPENAI_BASE_URL": self.openai.url,
             "BURST_WINDOW": "0.05s",
+            "OUTBOUND_CHAT_INTERVAL": "0s",  # the pacing test sets Telegram's real intervals itself
+            "OUTBOUND_GROUP_INTERVAL": "0s",
             "HEALTH_PORT": "0",
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",

@@ -242,3 +242,13 @@ async def test_a_photo_is_recognised_from_a_data_url_and_again_by_its_bytes(
     assert image["image_url"]["url"].startswith("data:image/png;base64,")
     assert TOKEN not in json.dumps(wire.openai.requests) and TOKEN.split(":")[1] not in json.dumps(wire.openai.requests)
     assert "MIRT-LAGUNA" in request["messages"][0]["content"]  # the catalog's candidates go with the photo
+
+
+async def test_replies_into_one_chat_are_paced_at_telegrams_limit(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 1111
+    wire.openai.script = lambda request: say("Перше.", "Друге.", "Третє.", state="STATE_1_DISCOVERY")
+    async with running_bot(wire, outbound_chat_interval="1s"):
+        wire.telegram.send(chat, "Розкажіть усе")
+        await wire.telegram.wait_for_messages(chat, 3)
+    sent = [c.at for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == chat]
+    assert len(sent) == 3 and all(b - a >= 0.95 for a, b in zip(sent, sent[1:]))
