@@ -41,6 +41,7 @@ class FakeTelegram(LocalServer):
         self._errors: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._changed = asyncio.Condition()
         self._closing = False
+        self._delivered: dict[int, list[str]] = {}  # chat → texts the bot sent there successfully
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -94,8 +95,10 @@ class FakeTelegram(LocalServer):
 
     def sent_to(self, chat_id: int) -> list[str]:
         """Texts of the messages the bot successfully sent into this chat, in order."""
-        return [c.params.get("text", "") for c in self.calls_of("sendMessage")
-                if int(c.params["chat_id"]) == chat_id and not c.params.get("_failed")]
+        return self._delivered.get(chat_id, [])
+
+    def answered_chats(self) -> set[int]:
+        return set(self._delivered)
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 15) -> None:
         """Wait until `condition()` holds; it is re-checked on every API call, never by sleeping."""
@@ -132,6 +135,8 @@ class FakeTelegram(LocalServer):
                 return web.json_response(body, status=status)
             if method == "getUpdates":
                 return web.json_response({"ok": True, "result": await self._get_updates(params)})
+            if method == "sendMessage":
+                self._delivered.setdefault(int(params["chat_id"]), []).append(params.get("text", ""))
             return web.json_response({"ok": True, "result": self._result(method, params)})
         finally:
             self._notify()
