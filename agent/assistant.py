@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import structlog
+from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.graph import NotifyManagers, Turn, customer_message
@@ -16,7 +17,7 @@ from agent.llm import LlmUnavailable
 from agent.state import session_snapshot
 from bot.shop import Shop
 from memory.turns import BackgroundMemory
-from storage.customers import add_message, save_session_state
+from storage.customers import add_message, followups_since_last_reply, save_session_state
 
 log = structlog.get_logger(__name__)
 
@@ -86,9 +87,11 @@ class SalesAssistant:
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
                        text=text, photos=turn.photos)
+        nudges = [AIMessage(content=row["content"], id=f"followup-{row['id']}")
+                  for row in await followups_since_last_reply(self._pool, turn.session_id)]
         try:
             result = await self._graph.ainvoke(
-                {"messages": [customer_message(text, turn_id)], "outbox": [], "talked": False},
+                {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "talked": False},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
             )

@@ -48,3 +48,16 @@ async def add_message(
 
 async def mark_blocked(pool: asyncpg.Pool, external_id: str) -> None:
     await pool.execute("UPDATE users SET blocked_at = now(), updated_at = now() WHERE external_id = $1", external_id)
+
+
+async def followups_since_last_reply(pool: asyncpg.Pool, session_id: str) -> list[asyncpg.Record]:
+    """Follow-ups the scheduler sent after the bot's last real reply: the customer may be answering one."""
+    return await pool.fetch(
+        """SELECT id, content FROM messages
+           WHERE session_id = $1 AND role = 'assistant' AND 'followup' = ANY(tags)
+             AND created_at > coalesce((SELECT max(created_at) FROM messages
+                                        WHERE session_id = $1 AND role = 'assistant'
+                                          AND NOT 'followup' = ANY(tags)), '-infinity')
+           ORDER BY id""",
+        session_id,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from storage.customers import add_message
 from tests.harness import Wire, running_bot
 
 
@@ -45,3 +46,23 @@ async def test_a_text_is_answered_by_the_model_with_the_conversation_and_stored(
     traces = await db.fetch("SELECT node_name, status, tokens_in, model_name FROM llm_traces "
                             "WHERE session_id = $1 AND node_name = 'sales'", str(chat))
     assert len(traces) == 2 and all(t["status"] == "SUCCESS" and t["tokens_in"] > 0 for t in traces)
+
+
+async def test_a_customer_answering_a_follow_up_is_understood_in_its_light(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 503
+    nudge = "Чекаю на дані для доставки: ПІБ, телефон, місто та відділення Нової Пошти 📦"
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Беру сукню")
+        await wire.telegram.wait_for_messages(chat, 1)
+        await add_message(db, str(chat), str(chat), "assistant", nudge, tags=["followup", "followup:delivery_data"])
+        wire.telegram.send(chat, "Ось: Коваль Ірина, 0671234567")
+        await wire.telegram.wait_for_messages(chat, 2)
+        wire.telegram.send(chat, "Львів, відділення 3")
+        await wire.telegram.wait_for_messages(chat, 3)
+    dialog = [(m["role"], m["content"]) for m in wire.openai.requests_for("reply")[-1]["messages"]
+              if m["role"] != "system"]
+    assert dialog == [
+        ("user", "Беру сукню"), ("assistant", "Відповідь на: Беру сукню"), ("assistant", nudge),
+        ("user", "Ось: Коваль Ірина, 0671234567"), ("assistant", "Відповідь на: Ось: Коваль Ірина, 0671234567"),
+        ("user", "Львів, відділення 3"),
+    ]
