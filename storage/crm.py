@@ -1,0 +1,254 @@
+"""The CRM outboxes in Postgres: orders on their way to Sitniks (`crm_orders`), chat statuses (`crm_chat_statuses`),
+the chat mappings (`sitniks_chat_mappings`) and the CRM alerts sent once (`crm_alerts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from catalog.order_model import OrderStatus
+from storage.orders import set_status
+
+# Phases of the sales dialog (agent_sessions.state ->> 'dialog_phase') that mean the requisites were shown.
+INVOICED_PHASES = ("WAITING_FOR_PAYMENT_PROOF", "COMPLETED")
+ESCALATED_PHASE = "ESCALATED"
+
+
+@dataclass(frozen=True)
+class OutboxOrder:
+    id: str
+    order_id: int | None
+    session_id: str
+    external_id: str
+    status: str
+    attempts: int
+    crm_order_id: str | None
+    order_data: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChatStatus:
+    id: int
+    session_id: str
+    kind: str  # taken / invoiced / attention
+    attempts: int
+    due: bool
+    username: str | None
+    sitniks_chat_id: str | None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    order_id: int
+    session_id: str
+    tracking: str | None
+
+
+def _outbox(row: asyncpg.Record) -> OutboxOrder:
+    return OutboxOrder(str(row["id"]), row["order_id"], row["session_id"], row["external_id"], row["status"],
+                       row["attempts"], row["crm_order_id"], row["order_data"], row["metadata"])
+
+
+# --- orders ---------------------------------------------------------------------------------------------------------
+
+async def orders_to_send(pool: asyncpg.Pool, now: datetime, limit: int = 50) -> list[OutboxOrder]:
+    rows = await pool.fetch(
+        """SELECT * FROM crm_orders
+           WHERE status IN ('pending', 'queued') AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+           ORDER BY created_at, id LIMIT $2""",
+        now, limit,
+    )
+    return [_outbox(r) for r in rows]
+
+
+async def claim_order(pool: asyncpg.Pool, outbox_id: str, retry_at: datetime) -> int | None:
+    """Mark the order queued and count the attempt before it is sent (committed at once): a process killed while
+    sending leaves it queued with the attempt counted, so the next try looks it up first. Returns the attempt."""
+    attempt: int | None = await pool.fetchval(
+        """UPDATE crm_orders SET status = 'queued', attempts = attempts + 1, next_attempt_at = $2, updated_at = now()
+           WHERE id = $1 AND status IN ('pending', 'queued') RETURNING attempts""",
+        outbox_id, retry_at,
+    )
+    return attempt
+
+
+async def order_created(pool: asyncpg.Pool, outbox_id: str, crm_order_id: str, poll_at: datetime) -> None:
+    await pool.execute(
+        """UPDATE crm_orders SET status = 'created', crm_order_id = $2, error_message = NULL, next_attempt_at = $3,
+                                 updated_at = now()
+           WHERE id = $1 AND status = 'queued'""",
+        outbox_id, crm_order_id, poll_at,
+    )
+
+
+async def order_retry(pool: asyncpg.Pool, outbox_id: str, reason: str, retry_at: datetime) -> None:
+    await pool.execute(
+        "UPDATE crm_orders SET error_message = $2, next_attempt_at = $3, updated_at = now() WHERE id = $1",
+        outbox_id, reason, retry_at,
+    )
+
+
+async def order_failed(pool: asyncpg.Pool, outbox_id: str, reason: str) -> None:
+    await pool.execute(
+        """UPDATE crm_orders SET status = 'failed', error_message = $2, next_attempt_at = NULL, updated_at = now()
+           WHERE id = $1""",
+        outbox_id, reason,
+    )
+
+
+async def crm_product_ids(pool: asyncpg.Pool, skus: Iterable[str]) -> dict[str, str]:
+    rows = await pool.fetch("SELECT sku, crm_product_id FROM products WHERE sku = ANY($1::text[]) "
+                            "AND crm_product_id IS NOT NULL", list(skus))
+    return {r["sku"]: r["crm_product_id"] for r in rows}
+
+
+# --- order statuses -------------------------------------------------------------------------------------------------
+
+async def orders_to_poll(pool: asyncpg.Pool, now: datetime, limit: int = 50) -> list[OutboxOrder]:
+    rows = await pool.fetch(
+        """SELECT * FROM crm_orders
+           WHERE status IN ('created', 'processing', 'shipped') AND crm_order_id IS NOT NULL
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+           ORDER BY next_attempt_at NULLS FIRST, id LIMIT $2""",
+        now, limit,
+    )
+    return [_outbox(r) for r in rows]
+
+
+async def record_crm_status(pool: asyncpg.Pool, outbox: OutboxOrder, status: str, metadata: dict[str, Any],
+                            order_status: OrderStatus | None, order_from: Sequence[OrderStatus],
+                            poll_at: datetime | None) -> None:
+    """The CRM's view of the order, in one transaction: the outbox row's status and metadata, and the order's own
+    status when the CRM moved it (only from `order_from`, so a late poll never moves it back)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """UPDATE crm_orders SET status = $2, metadata = metadata || $3::jsonb, next_attempt_at = $4,
+                                     updated_at = now()
+               WHERE id = $1""",
+            outbox.id, status, metadata, poll_at,
+        )
+        if order_status is not None and outbox.order_id is not None:
+            await set_status(conn, outbox.order_id, order_status, order_from)
+
+
+async def shipments_to_announce(pool: asyncpg.Pool) -> list[Shipment]:
+    rows = await pool.fetch(
+        """SELECT c.id, c.order_id, o.session_id, c.metadata ->> 'tracking' AS tracking
+           FROM crm_orders c JOIN orders o ON o.id = c.order_id
+           WHERE c.status = 'shipped' AND c.shipped_notice_at IS NULL ORDER BY c.updated_at, c.id"""
+    )
+    return [Shipment(str(r["id"]), r["order_id"], r["session_id"], r["tracking"]) for r in rows]
+
+
+async def claim_shipped_notice(pool: asyncpg.Pool, outbox_id: str, now: datetime) -> bool:
+    """Claimed (committed) before the customer is told: at most once, even across a crash."""
+    claimed = await pool.fetchval(
+        "UPDATE crm_orders SET shipped_notice_at = $2 WHERE id = $1 AND shipped_notice_at IS NULL RETURNING id",
+        outbox_id, now,
+    )
+    return claimed is not None
+
+
+# --- chat statuses --------------------------------------------------------------------------------------------------
+
+async def derive_chat_statuses(pool: asyncpg.Pool, now: datetime, since: datetime) -> int:
+    """Add the chat statuses the conversations call for: every private chat active since `since` was taken into
+    work, one whose requisites were shown was invoiced, one escalated or handled by a manager needs attention."""
+    result = await pool.execute(
+        """INSERT INTO crm_chat_statuses (session_id, kind, created_at)
+           SELECT s.session_id, k.kind, $1 FROM agent_sessions s
+           CROSS JOIN LATERAL (VALUES
+               ('taken', true),
+               ('invoiced', coalesce(s.state ->> 'dialog_phase' = ANY($3::text[]), false)),
+               ('attention', s.human_since IS NOT NULL OR coalesce(s.state ->> 'dialog_phase' = $4, false))
+           ) AS k(kind, wanted)
+           WHERE k.wanted AND s.session_id !~ '^-' AND (s.updated_at >= $2 OR s.human_since >= $2)
+           ON CONFLICT (session_id, kind) DO NOTHING""",
+        now, since, list(INVOICED_PHASES), ESCALATED_PHASE,
+    )
+    return int(result.split()[-1])
+
+
+async def mark_for_attention(pool: asyncpg.Pool, session_id: str, now: datetime) -> None:
+    """The managers were alerted about this chat: its CRM chat should say so too (after being taken into work)."""
+    await pool.execute(
+        """INSERT INTO crm_chat_statuses (session_id, kind, created_at) VALUES ($1, 'taken', $2), ($1, 'attention', $2)
+           ON CONFLICT (session_id, kind) DO NOTHING""",
+        session_id, now,
+    )
+
+
+async def pending_chat_statuses(pool: asyncpg.Pool, now: datetime) -> list[ChatStatus]:
+    """Every pending chat status, per chat in the order to push them: taken first, then as they arose."""
+    rows = await pool.fetch(
+        """SELECT c.id, c.session_id, c.kind, c.attempts, (c.next_attempt_at IS NULL OR c.next_attempt_at <= $1) AS due,
+                  u.username, m.sitniks_chat_id
+           FROM crm_chat_statuses c
+           LEFT JOIN users u ON u.external_id = c.session_id
+           LEFT JOIN LATERAL (SELECT sitniks_chat_id FROM sitniks_chat_mappings
+                              WHERE user_id = c.session_id AND sitniks_chat_id IS NOT NULL
+                              ORDER BY updated_at DESC LIMIT 1) m ON true
+           WHERE c.state = 'pending'
+           ORDER BY c.session_id, c.kind <> 'taken', c.created_at, c.id""",
+        now,
+    )
+    return [ChatStatus(r["id"], r["session_id"], r["kind"], r["attempts"], r["due"], r["username"],
+                       r["sitniks_chat_id"]) for r in rows]
+
+
+async def chat_status_done(pool: asyncpg.Pool, status_id: int, now: datetime, note: str | None = None) -> None:
+    await pool.execute("UPDATE crm_chat_statuses SET state = 'done', done_at = $2, error = $3 WHERE id = $1",
+                       status_id, now, note)
+
+
+async def chat_status_skipped(pool: asyncpg.Pool, status_id: int, now: datetime, reason: str) -> None:
+    await pool.execute("UPDATE crm_chat_statuses SET state = 'skipped', done_at = $2, error = $3 WHERE id = $1",
+                       status_id, now, reason)
+
+
+async def chat_status_retry(pool: asyncpg.Pool, status_id: int, reason: str, retry_at: datetime) -> None:
+    await pool.execute(
+        "UPDATE crm_chat_statuses SET attempts = attempts + 1, error = $2, next_attempt_at = $3 WHERE id = $1",
+        status_id, reason, retry_at,
+    )
+
+
+async def save_chat_mapping(pool: asyncpg.Pool, session_id: str, username: str, sitniks_chat_id: str,
+                            now: datetime) -> None:
+    await pool.execute(
+        """INSERT INTO sitniks_chat_mappings (user_id, telegram_username, sitniks_chat_id, first_touch_at)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (sitniks_chat_id) DO UPDATE
+           SET user_id = EXCLUDED.user_id, telegram_username = EXCLUDED.telegram_username, updated_at = now()""",
+        session_id, username, sitniks_chat_id, now,
+    )
+
+
+async def chat_mapping_changed(pool: asyncpg.Pool, sitniks_chat_id: str, status: str, manager_id: int | None) -> None:
+    await pool.execute(
+        """UPDATE sitniks_chat_mappings
+           SET current_status = $2, sitniks_manager_id = coalesce($3, sitniks_manager_id), updated_at = now()
+           WHERE sitniks_chat_id = $1""",
+        sitniks_chat_id, status, manager_id,
+    )
+
+
+# --- alerts ---------------------------------------------------------------------------------------------------------
+
+async def claim_alert(pool: asyncpg.Pool, key: str, reason: str, now: datetime) -> bool:
+    """True for the first claim of `key` only: the alert is sent once, even across a crash (at most once)."""
+    claimed = await pool.fetchval(
+        "INSERT INTO crm_alerts (key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key",
+        key, reason, now,
+    )
+    return claimed is not None
+
+
+async def alert_claimed(pool: asyncpg.Pool, key: str) -> bool:
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM crm_alerts WHERE key = $1)", key))
