@@ -28,6 +28,7 @@ COPY memory ./memory
 COPY storage ./storage
 COPY jobs ./jobs
 COPY catalog ./catalog
+COPY crm ./crm
 RUN pip install --no-compile .
 
 # Postgres refuses to run as root; as this user the embedded server runs directly.

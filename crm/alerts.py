@@ -1,0 +1,50 @@
+"""Alerts to the managers about the CRM, each sent once: claimed in Postgres first, then sent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+import structlog
+
+from crm.texts import CrmTexts
+from storage.crm import alert_claimed, claim_alert
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CrmAlerts:
+    pool: asyncpg.Pool
+    notify: Callable[[str], Awaitable[None]]
+    texts: CrmTexts
+    fingerprint: str  # of the API key: a new key gets its own alerts and a fresh start after a 401
+
+    @property
+    def unauthorized_key(self) -> str:
+        return f"unauthorized:{self.fingerprint}"
+
+    async def once(self, key: str, text: str, now: datetime) -> None:
+        if await claim_alert(self.pool, key, text, now):
+            log.warning("crm_alert", alert=key)
+            await self.notify(text)
+
+    async def unauthorized(self, reason: str, now: datetime) -> None:
+        log.error("crm_key_refused", reason=reason, key_fingerprint=self.fingerprint)
+        await self.once(self.unauthorized_key, self.texts.say("alert_unauthorized"), now)
+
+    async def stopped(self) -> bool:
+        """The CRM refused this key before: nothing is tried until SITNIKS_API_KEY changes."""
+        return await alert_claimed(self.pool, self.unauthorized_key)
+
+    async def forbidden(self, reason: str, now: datetime) -> None:
+        await self.once(f"forbidden:{self.fingerprint}", self.texts.say("alert_forbidden", reason=reason), now)
+
+    async def manager_missing(self, name: str, now: datetime) -> None:
+        await self.once(f"manager_missing:{name.casefold()}", self.texts.say("alert_manager_missing", name=name), now)
+
+    async def order_failed(self, external_id: str, order: object, reason: str, now: datetime) -> None:
+        await self.once(f"order_failed:{external_id}", self.texts.say("alert_order_failed", order=order, reason=reason),
+                        now)

@@ -1,0 +1,40 @@
+"""The CRM's own texts (the order note, the managers' alerts), Ukrainian in `texts.uk.yaml`; each one must be there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from bot.settings import ConfigError
+
+# Every text with the values it may use.
+REQUIRED = {
+    "note": ("order", "payment"), "payment_full": (), "payment_prepayment": ("prepayment",),
+    "alert_unauthorized": (), "alert_forbidden": ("reason",), "alert_order_failed": ("order", "reason"),
+    "alert_manager_missing": ("name",),
+}
+
+
+@dataclass(frozen=True)
+class CrmTexts:
+    texts: dict[str, str]
+
+    def say(self, key: str, **values: Any) -> str:
+        return self.texts[key].format(**values)
+
+
+def load_crm_texts() -> CrmTexts:
+    source = resources.files("crm") / "texts.uk.yaml"
+    data = yaml.safe_load(source.read_bytes().decode("utf-8")) or {}
+    texts = {key: str(data.get(key) or "").strip() for key in REQUIRED}
+    for key, names in REQUIRED.items():
+        if not texts[key]:
+            raise ConfigError(f"CRM texts: '{key}' is missing in {source}")
+        try:
+            texts[key].format(**dict.fromkeys(names, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"CRM texts: '{key}' in {source} has a bad placeholder: {exc}") from None
+    return CrmTexts(texts)
