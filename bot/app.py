@@ -34,6 +34,7 @@ from catalog.vocabulary import load_vocabulary
 from bot.health import HealthServer
 from bot.settings import ConfigError, Settings
 from bot.shop import Shop, load_shop
+from crm.sync import open_sitniks
 from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
@@ -195,7 +196,8 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         await health.start(settings.health_port)
         stack.push_async_callback(health.stop)
     jobs_llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
-    scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver, jobs_llm))
+    crm = open_sitniks(settings, stack)
+    scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver, jobs_llm, crm))
     scheduler.start()
     stack.push_async_callback(scheduler.stop, settings.shutdown_grace.total_seconds())
     return BotProcess(settings, bot, dispatcher, lanes, pool, health)

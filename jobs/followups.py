@@ -20,6 +20,7 @@ from bot.settings import Settings, quiet_hours_window
 from bot.shop import Shop
 from handlers.replies import send_text
 from jobs.followup_texts import HALF_WAY, nudge_text, template_for
+from storage.crm import mark_for_attention
 from storage.followups import SilentChat, claim, record_outcome, record_sent, silent_chats
 
 log = structlog.get_logger(__name__)
@@ -129,5 +130,6 @@ class Followups:
             await record_outcome(self.pool, followup_id, "blocked", now)
             return False
         await record_outcome(self.pool, followup_id, "sent", now)
+        await mark_for_attention(self.pool, chat.session_id, now)  # the CRM chat says so too (the CRM sync pushes it)
         log.info("managers_alerted", chat_id=chat.session_id, template=template)
         return True

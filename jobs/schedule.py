@@ -1,8 +1,4 @@
-"""What runs when. Every job is a sweep `(now) -> counts`; adding one is one line in `shop_jobs`, e.g. once the
-CRM issue lands:
-
-    Job("crm_sync", every(settings.crm_sync_interval), counting("orders_synced", partial(sync_orders, pool, crm))),
-"""
+"""What runs when. Every job is a sweep `(now) -> counts`; adding one is one line in `shop_jobs`."""
 
 from __future__ import annotations
 
@@ -20,6 +16,8 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from agent.llm import Llm
 from bot.settings import Settings
 from bot.shop import Shop
+from crm.client import SitniksClient
+from crm.sync import crm_sweep
 from jobs.followups import FollowupRules, Followups
 from jobs.retention import Retention
 from jobs.scheduler import Job, Sweep
@@ -49,7 +47,8 @@ def counting(name: str, sweep: Callable[[datetime], Awaitable[int]]) -> Sweep:
 
 
 def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, saver: AsyncPostgresSaver,
-              llm: Llm) -> list[Job]:
+              llm: Llm, crm: SitniksClient | None = None) -> list[Job]:
+    """The shop's jobs; the CRM sync only when the CRM is configured (`crm` is its client)."""
     tz = ZoneInfo(settings.shop_timezone)
     followups = Followups(pool, bot, shop, FollowupRules.from_settings(settings))
     retention = Retention(pool, saver, settings.inbox_retention, settings.trace_retention,
@@ -62,4 +61,6 @@ def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, save
         Job("memory_decay", at_night(tz, 2), counting("facts_faded", partial(decay_sweep, pool))),
         Job("memory_summaries", at_night(tz, 4, day_of_week="mon"),
             counting("customers_summarised", partial(weekly_summaries, pool, llm))),
+        *([Job("crm_sync", every(settings.crm_sync_interval), crm_sweep(settings, pool, bot, shop, crm).sweep)]
+          if crm else []),
     ]
