@@ -11,6 +11,7 @@ import structlog
 from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
+from agent.cards import Card
 from agent.graph import NotifyManagers, Turn, customer_message
 from agent.guard import clean
 from agent.llm import LlmUnavailable
@@ -44,6 +45,7 @@ class CustomerTurn:
 class Reply:
     bubbles: list[str]
     error: str | None = None  # set when the customer got an apology instead of an answer
+    cards: tuple[Card, ...] = ()
 
 
 class SalesAssistant:
@@ -91,7 +93,8 @@ class SalesAssistant:
                   for row in await followups_since_last_reply(self._pool, turn.session_id)]
         try:
             result = await self._graph.ainvoke(
-                {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "talked": False},
+                {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
+                 "talked": False},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
             )
@@ -103,7 +106,7 @@ class SalesAssistant:
         if result.get("talked"):
             self._memory.after_reply(str(turn.user_id), turn.session_id, text, "\n\n".join(bubbles))
         await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
-        return Reply(bubbles)
+        return Reply(bubbles, cards=tuple(result.get("cards") or ()))
 
     async def _apologise(self, turn: CustomerTurn) -> Reply:
         apology = self._shop.text("llm_unavailable")

@@ -17,6 +17,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from agent.cards import Card, card
 from agent.guard import is_injection
 from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
@@ -47,6 +48,7 @@ class Turn:
 
 class State(Dialog, total=False):
     outbox: list[str]  # this turn's reply bubbles; reset by every new turn
+    cards: list[Card]  # product cards shown after the bubbles; reset by every new turn
     memory: str
     talked: bool  # the model answered this turn (not the guard or a fixed text): worth remembering
 
@@ -93,7 +95,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
-            "outbox": bubbles, "talked": True, "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
+            "outbox": bubbles, "talked": True, "cards": [card(draft.products[sku]) for sku in draft.shown],
+            "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
             "customer": draft.customer, "payment_method": draft.payment_method, "order_id": draft.order_id,
             "metadata": {**(state.get("metadata") or {}), "quoted_amounts": sorted(quoted),
                          "escalation": draft.escalation},

@@ -24,9 +24,10 @@ HISTORY_LIMIT = 30
 MAX_TOOL_ROUNDS = 6
 
 REPLY_FORMAT = {"type": "json_schema", "json_schema": {"name": "reply", "strict": True, "schema": {
-    "type": "object", "additionalProperties": False, "required": ["bubbles", "next_state"],
+    "type": "object", "additionalProperties": False, "required": ["bubbles", "next_state", "show_products"],
     "properties": {"bubbles": {"type": "array", "items": {"type": "string"}},
-                   "next_state": {"type": "string", "enum": [s.value for s in Stage]}}}}}
+                   "next_state": {"type": "string", "enum": [s.value for s in Stage]},
+                   "show_products": {"type": "array", "items": {"type": "string"}}}}}}
 
 
 def load_prompts(shop: Shop) -> tuple[str, dict[str, str], str]:
@@ -108,6 +109,8 @@ class SalesAgent:
             data = json.loads(content)
             bubbles = [str(b).strip() for b in data["bubbles"] if str(b).strip()]
             draft.stage = next_stage(draft.stage, Stage(data["next_state"]))
+            # Only products a tool returned this turn: the model cannot put an unknown sku on a card.
+            draft.shown = [sku for sku in data.get("show_products") or [] if sku in draft.products][:3]
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             log.warning("reply_not_structured")  # a plain-text answer is still an answer
             bubbles = [content.strip()] if content.strip() else []

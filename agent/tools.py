@@ -15,6 +15,7 @@ from catalog.finder import Catalog
 from catalog.order_model import OrderLine, PaymentMethod, Recipient
 from catalog.customer_details import DeliveryPoint
 from catalog.orders import place_order, price_items, total_of
+from catalog.products import Product
 from catalog.search import SearchQuery
 from catalog.sizes import explain_no_size, size_for_height, Verdict
 from catalog.texts import Rejected, Texts
@@ -39,7 +40,8 @@ class Draft:
     prices: set[Decimal] = field(default_factory=set)  # every amount a tool stated this turn
     escalation: str | None = None
     requisites_due: bool = False
-    photos: list[str] = field(default_factory=list)
+    products: dict[str, Product] = field(default_factory=dict)  # every product a tool looked at this turn
+    shown: list[str] = field(default_factory=list)  # skus the reply shows as product cards
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -100,6 +102,7 @@ class SalesTools:
             text=query, category=category, height_cm=height_cm, color=color,
             max_price=Decimal(str(max_price)) if max_price is not None else None))
         draft.stage = Stage.SIZE_COLOR if height_cm is None else Stage.OFFER
+        draft.products.update((m.product.sku, m.product) for m in matches[:MAX_RESULTS])
         return {"products": [{
             "sku": m.product.sku, "name": m.product.name, "size_for_height": m.size,
             "price": self._money(draft, m.price), "colors": list(m.colors), "category": m.product.category,
@@ -109,6 +112,7 @@ class SalesTools:
         product = await self._catalog.product(sku)
         if product is None:
             return {"error": f"no product {sku}"}
+        draft.products[sku] = product
         advice = size_for_height(product.sizes, height_cm)
         if advice.verdict is not Verdict.FITS or advice.size is None:
             return {"no_size": explain_no_size(self._texts, advice, product.name, product.sizes)}
@@ -118,8 +122,7 @@ class SalesTools:
         product = await self._catalog.product(sku)
         if product is None:
             return {"error": f"no product {sku}"}
-        if product.photo_url:
-            draft.photos.append(product.photo_url)
+        draft.products[sku] = product
         return {"name": product.name, "description": product.description, "colors": list(product.colors),
                 "sizes": {size: self._money(draft, product.price_for(size)) for size in product.sizes}}
 

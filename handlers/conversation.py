@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import asyncpg
 import io
 
+import asyncpg
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.types import Message, Update
+from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.chat_action import ChatActionSender
 
 from agent.assistant import CustomerTurn, Reply, SalesAssistant
 from bot.settings import Settings
 from bot.shop import Shop
+from handlers.cards import PICK, picked, send_card
 from handlers.replies import send_text
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
-PHOTO = "[фото]"  # stands for a photo without a caption until the vision node reads photos
+PHOTO = "[фото]"  # stands for a photo without a caption in the stored conversation
 
 
 def customer_turn(message: Message, texts: list[str], update_ids: list[int],
@@ -47,21 +48,25 @@ async def download_photos(bot: Bot, messages: list[Message]) -> tuple[bytes, ...
     return tuple(photos)
 
 
-async def send_reply(message: Message, db: asyncpg.Pool, reply: Reply) -> None:
+async def send_reply(message: Message, db: asyncpg.Pool, shop: Shop, reply: Reply) -> None:
     for bubble in reply.bubbles:
         if not await send_text(message.bot, db, message.chat.id, bubble):
             return  # the customer blocked the bot
+    for card in reply.cards:
+        await send_card(message.bot, shop, message.chat.id, card)
 
 
-async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool) -> Reply:
+async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool,
+                shop: Shop) -> Reply:
     reply = await assistant.greet(customer_turn(message, [message.text or "/start"], [event_update.update_id]))
-    await send_reply(message, db, reply)
+    await send_reply(message, db, shop, reply)
     return reply
 
 
-async def restart(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool) -> Reply:
+async def restart(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool,
+                  shop: Shop) -> Reply:
     reply = await assistant.restart(customer_turn(message, [message.text or "/restart"], [event_update.update_id]))
-    await send_reply(message, db, reply)
+    await send_reply(message, db, shop, reply)
     return reply
 
 
@@ -77,7 +82,21 @@ async def customer_message(
     else:
         async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id):
             reply = await assistant.answer(turn, apologise=attempt == 0)
-    await send_reply(message, db, reply)
+    await send_reply(message, db, shop, reply)
+    return reply
+
+
+async def card_button(query: CallbackQuery, event_update: Update, attempt: int, assistant: SalesAssistant,
+                      db: asyncpg.Pool, shop: Shop) -> Reply | None:
+    """A size or colour pressed on a product card is the customer's choice, said in words to the dialog."""
+    await query.answer()
+    choice = picked(shop, query.data or "")
+    if choice is None or not isinstance(query.message, Message):
+        return None
+    turn = CustomerTurn(chat_id=query.message.chat.id, user_id=query.from_user.id,
+                        customer_name=query.from_user.full_name, texts=[choice], update_ids=[event_update.update_id])
+    reply = await assistant.answer(turn, apologise=attempt == 0)
+    await send_reply(query.message, db, shop, reply)
     return reply
 
 
@@ -86,7 +105,7 @@ async def unsupported(message: Message, event_update: Update, assistant: SalesAs
     kind = message.content_type
     turn = customer_turn(message, [f"[{kind}]"], [event_update.update_id])
     reply = await assistant.decline(turn, shop.text("unsupported_media"))
-    await send_reply(message, db, reply)
+    await send_reply(message, db, shop, reply)
     return reply
 
 
@@ -97,4 +116,5 @@ def conversation_router() -> Router:
     router.message.register(restart, Command("restart"))
     router.message.register(customer_message, F.text | F.photo)
     router.message.register(unsupported)
+    router.callback_query.register(card_button, F.data.startswith(f"{PICK}:"))
     return router

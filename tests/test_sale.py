@@ -252,3 +252,40 @@ async def test_replies_into_one_chat_are_paced_at_telegrams_limit(wire: Wire, db
         await wire.telegram.wait_for_messages(chat, 3)
     sent = [c.at for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == chat]
     assert len(sent) == 3 and all(b - a >= 0.95 for a, b in zip(sent, sent[1:]))
+
+
+async def test_product_cards_carry_catalog_facts_and_size_buttons_that_answer_as_the_customer(
+    wire: Wire, db: asyncpg.Pool, demo_catalog: None
+) -> None:
+    chat = 1112
+
+    def shows_anna(request: dict[str, Any]) -> Any:
+        text = last_user_text(request)
+        if "розмір 122-128" in text:
+            return say("Чудовий вибір! Який колір?", state="STATE_3_SIZE_COLOR")
+        if tool_result(request) is None:
+            return call("search_products", query="сукня")
+        return json.dumps({"bubbles": ["Ось сукня <Анна> & ще"], "next_state": "STATE_3_SIZE_COLOR",
+                           "show_products": ["MIRT-ANNA", "MIRT-INVENTED"]}, ensure_ascii=False)
+
+    wire.openai.script = shows_anna
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Покажіть сукні")
+        await wire.telegram.wait_for_messages(chat, 2)
+        [bubble, card] = [c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == chat]
+        assert bubble.params["text"] == "Ось сукня <Анна> & ще" and "parse_mode" not in bubble.params
+        assert card.params["parse_mode"] == "HTML"
+        assert card.params["text"].startswith("<b>Сукня Анна</b>\nЦіна: 1850 грн")
+        buttons = [b for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
+        size = next(b for b in buttons if b["text"] == "122-128")
+        wire.telegram.deliver({"callback_query": {
+            "id": "press-1", "chat_instance": "ci", "data": size["callback_data"],
+            "from": {"id": chat, "is_bot": False, "first_name": "Оксана"},
+            "message": {"message_id": 77, "date": 1_764_000_000, "chat": {"id": chat, "type": "private"},
+                        "text": card.params["text"]}}})
+        replies = await wire.telegram.wait_for_messages(chat, 3)
+    assert replies[2] == "Чудовий вибір! Який колір?"
+    assert wire.telegram.calls_of("answerCallbackQuery")
+    stored = await db.fetchval("SELECT content FROM messages WHERE session_id = $1 AND role = 'user' ORDER BY id DESC",
+                               str(chat))
+    assert stored == "Обираю розмір 122-128 (модель MIRT-ANNA)"
