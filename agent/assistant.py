@@ -97,6 +97,9 @@ class SalesAssistant:
                  "talked": False},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
+                # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the
+                # inbox, so per-node checkpoints would only cost round trips.
+                durability="exit",
             )
         except LlmUnavailable:
             return await self._apologise(turn) if apologise else Reply([], error="llm_unavailable")
