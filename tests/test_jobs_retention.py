@@ -39,8 +39,9 @@ async def test_a_finished_chat_keeps_one_checkpoint_and_resumes_with_its_history
         for count, text in enumerate(("Шукаю сукню доньці", "Зріст 128"), start=1):
             wire.telegram.send(finished, text)
             await wire.telegram.wait_for_messages(finished, count)
-        wire.telegram.send(ongoing, "Є костюми на хлопчика?")
-        await wire.telegram.wait_for_messages(ongoing, 1)
+        for count, text in enumerate(("Є костюми на хлопчика?", "На 5 років"), start=1):
+            wire.telegram.send(ongoing, text)
+            await wire.telegram.wait_for_messages(ongoing, count)
         ongoing_before = await checkpoints(db, ongoing)
         assert await checkpoints(db, finished) > 1 and ongoing_before > 1
         await db.execute("""UPDATE agent_sessions SET state = state || '{"current_state": "STATE_7_END"}'

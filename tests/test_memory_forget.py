@@ -65,7 +65,7 @@ async def rows_of(db: asyncpg.Pool, chat: int) -> dict[str, int]:
     for table, where in [("mirt_profiles", "user_id"), ("mirt_memories", "user_id"),
                          ("mirt_memory_summaries", "user_id"), ("messages", "session_id"),
                          ("agent_sessions", "session_id"), ("checkpoints", "thread_id"),
-                         ("checkpoint_writes", "thread_id"), ("checkpoint_blobs", "thread_id"),
+                         ("checkpoint_blobs", "thread_id"),
                          ("users", "external_id")]:
         counts[table] = await db.fetchval(f"SELECT count(*) FROM {table} WHERE {where} = $1", key)
     return counts
