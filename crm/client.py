@@ -84,6 +84,8 @@ class SitniksClient:
             raise CrmError(Failure.RETRY, f"timeout {method} {path}") from None
         except aiohttp.ClientError as exc:
             raise CrmError(Failure.RETRY, f"{type(exc).__name__} {method} {path}: {exc}") from None
+        except ValueError as exc:  # a 2xx that is not JSON: a proxy's error page, say
+            raise CrmError(Failure.RETRY, f"not JSON from {method} {path}: {exc}") from None
 
     # --- chats ---
 

@@ -202,9 +202,9 @@ async def pending_chat_statuses(pool: asyncpg.Pool, now: datetime) -> list[ChatS
                        r["sitniks_chat_id"]) for r in rows]
 
 
-async def chat_status_done(pool: asyncpg.Pool, status_id: int, now: datetime, note: str | None = None) -> None:
-    await pool.execute("UPDATE crm_chat_statuses SET state = 'done', done_at = $2, error = $3 WHERE id = $1",
-                       status_id, now, note)
+async def chat_status_done(pool: asyncpg.Pool, status_id: int, now: datetime) -> None:
+    await pool.execute("UPDATE crm_chat_statuses SET state = 'done', done_at = $2, error = NULL WHERE id = $1",
+                       status_id, now)
 
 
 async def chat_status_skipped(pool: asyncpg.Pool, status_id: int, now: datetime, reason: str) -> None:
