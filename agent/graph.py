@@ -18,7 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.cards import Card, card
-from agent.guard import is_injection
+from agent.guard import is_abuse, is_injection
 from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
@@ -80,6 +80,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         turn = runtime.context
         if is_injection(turn.text):
             return {"outbox": [shop.text("injection_refusal")]}
+        if is_abuse(turn.text):
+            return {"outbox": [shop.text("abuse_reply")]}
         if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
             return {"outbox": [shop.text("turn_budget_exceeded")]}
         return {}

@@ -16,6 +16,18 @@ _INJECTION = re.compile(
 )
 
 
+# Swearing at the assistant, by word roots (Ukrainian, Russian, surzhyk); answered calmly, never by the model.
+_ABUSE = re.compile(
+    r"(?<!\w)(ху[йяєеї]|пизд|п[іи]зд|бля(?:\b|д|т)|сук[аи]\b|[єеі]бан|[єеі]б[аи]т|мудак|п[іи]д[оа]р|довб[оа]йоб"
+    r"|дебіл|идиот|ідіот)\w*",
+    re.IGNORECASE,
+)
+
+
+def is_abuse(text: str) -> bool:
+    return bool(_ABUSE.search(text))
+
+
 def clean(text: str) -> str:
     """Drop control and format characters (keeping line breaks and tabs) before the model reads the text.
     The text is never HTML-escaped here: the model must read what the customer wrote."""

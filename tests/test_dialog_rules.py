@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.guard import clean, is_injection
+from agent.guard import clean, is_abuse, is_injection
 from agent.prices import amounts, unknown_amounts
 from agent.state import TRANSITIONS, Stage, next_stage
 
@@ -55,3 +55,12 @@ def test_amounts_in_a_reply_are_read_in_the_forms_customers_see() -> None:
         Decimal("1850"), Decimal("1990"), Decimal("3840.00")]
     assert unknown_amounts(["1850 грн і 200 грн"], {Decimal("1850.00"), Decimal("200")}) == []
     assert unknown_amounts(["лише 999 грн"], {Decimal("1850")}) == [Decimal("999")]
+
+
+@pytest.mark.parametrize(("text", "abusive"), [
+    ("Ти тупа сука", True), ("да пішла ти нах, бля", True), ("Ідіотський бот", True),
+    ("Сукня на 7 років", False), ("Сукні є в синьому?", False), ("Застібка на блискавці", False),
+    ("Хустинка в комплекті?", False), ("Бляшка на ремінці металева?", False), ("Скільки коштує доставка в Іршаву?", False),
+])
+def test_swearing_is_told_apart_from_shop_words(text: str, abusive: bool) -> None:
+    assert is_abuse(text) is abusive
