@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import HumanMessage, RemoveMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -79,7 +79,9 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     async def guard(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         if is_injection(turn.text):
-            return {"outbox": [shop.text("injection_refusal")]}
+            # The attempt leaves the dialog: later prompts never carry it to the model.
+            return {"outbox": [shop.text("injection_refusal")],
+                    "messages": [RemoveMessage(id=customer_message_id(turn.turn_id))]}
         if is_abuse(turn.text):
             return {"outbox": [shop.text("abuse_reply")]}
         if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
@@ -168,6 +170,10 @@ def photo_reply(shop: Shop, seen: Recognition) -> str:
     return shop.text("photo_not_recognised")
 
 
+def customer_message_id(turn_id: str) -> str:
+    return f"update-{turn_id}"
+
+
 def customer_message(text: str, turn_id: str) -> HumanMessage:
     # The id makes a replayed turn idempotent: add_messages replaces a message with the same id.
-    return HumanMessage(content=text, id=f"update-{turn_id}")
+    return HumanMessage(content=text, id=customer_message_id(turn_id))

@@ -36,7 +36,7 @@ class Draft:
     order_id: int | None
     user_id: str
     session_id: str
-    update_id: int
+    update_id: int  # the turn's (last) Telegram update
     prices: set[Decimal] = field(default_factory=set)  # every amount a tool stated this turn
     escalation: str | None = None
     requisites_due: bool = False
@@ -175,7 +175,8 @@ class SalesTools:
         if not draft.customer.get("confirmed"):
             return {"error": "delivery details are not confirmed yet", "missing": self._missing(draft.customer)}
         placed = await place_order(
-            self._pool, self._texts, user_id=draft.user_id, session_id=draft.session_id, update_id=None,
+            # The turn's update id keys the order: a replayed turn finds its order, a later order is a new one.
+            self._pool, self._texts, user_id=draft.user_id, session_id=draft.session_id, update_id=draft.update_id,
             lines=[OrderLine(c["sku"], c["size"], c["color"], c["quantity"]) for c in draft.cart],
             recipient=self.recipient(draft.customer), payment_method=PaymentMethod(method))
         draft.payment_method, draft.order_id = method, placed.order.id

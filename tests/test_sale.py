@@ -154,6 +154,11 @@ async def test_injection_attempts_get_the_persona_and_never_reach_the_model(wire
             await wire.telegram.wait_for_messages(chat, n)
     assert wire.telegram.sent_to(chat) == [refusal] * len(attempts)
     assert wire.openai.requests == []
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Добрий день, шукаю костюм")
+        await wire.telegram.wait_for_messages(chat, len(attempts) + 1)
+    [prompt] = wire.openai.requests_for("reply")
+    assert [m["content"] for m in prompt["messages"] if m["role"] != "system"] == ["Добрий день, шукаю костюм"]
 
 
 async def test_llm_outage_gets_an_honest_reply_one_alert_and_the_answer_when_it_is_back(
