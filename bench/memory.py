@@ -167,7 +167,8 @@ async def quality(pool: asyncpg.Pool, saver: AsyncPostgresSaver, families: int, 
     for family in data:
         for day, fact in family.events:
             outcome = await store_facts(pool, family.user_id, family.user_id,
-                                        [Candidate(fact, stem_embedding(fact.content))], START + timedelta(days=day))
+                                        [Candidate(fact, stem_embedding(fact.content))], START + timedelta(days=day),
+                                        erasure_seen=None)
             turns.update(outcome)
     erased = [f for f in data if f.erase]
     for family in erased:

@@ -59,12 +59,20 @@ class Candidate:
 
 
 async def store_facts(pool: asyncpg.Pool, user_id: str, session_id: str | None, candidates: list[Candidate],
-                      at: datetime) -> Counter[str]:
+                      at: datetime, *, erasure_seen: datetime | None) -> Counter[str]:
     """Apply the rules to one turn's facts and update the profile, in one transaction per customer.
-    Returns how many facts were stored, superseded, reinforced and dropped."""
+    Returns how many facts were stored, superseded, reinforced and dropped.
+
+    `erasure_seen` is `storage.memory.erasure_mark` as read when the turn's memory write began (before the model
+    call): if /forget erased the customer since, every fact is dropped ("erased"), nothing recreated.
+    """
     outcome: Counter[str] = Counter()
     async with pool.acquire() as conn, conn.transaction():
         await repo.lock_customer(conn, user_id)
+        if await repo.erased_since(conn, user_id, erasure_seen):
+            log.info("memory_facts_dropped", reason="customer_erased", facts=len(candidates))
+            outcome["erased"] = len(candidates)
+            return outcome
         profile = Profile.from_row(await repo.ensure_profile(conn, user_id))
         writer = _Writer(conn, profile, user_id, session_id, at)
         for candidate in candidates:

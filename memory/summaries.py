@@ -14,6 +14,7 @@ import structlog
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.llm import CallContext, Llm, LlmUnavailable
+from memory.erase import erased_meanwhile
 from storage import memory as repo
 
 log = structlog.get_logger(__name__)
@@ -44,6 +45,7 @@ async def weekly_summaries(pool: asyncpg.Pool, llm: Llm, now: datetime) -> int:
     A customer the model fails for keeps the previous summary and is tried again next run."""
     done = 0
     for user_id in await repo.customers_to_summarise(pool, now - WEEK, now):
+        erasure_seen = await repo.erasure_mark(pool, user_id)  # before the facts are read: see replace_summary
         facts = await repo.search_facts(pool, user_id, None, now, MAX_FACTS)
         if not facts:
             continue
@@ -51,9 +53,16 @@ async def weekly_summaries(pool: asyncpg.Pool, llm: Llm, now: datetime) -> int:
             summary = await summarise(llm, user_id, [f["content"] for f in facts])
         except (LlmUnavailable, ValidationError, json.JSONDecodeError) as exc:
             log.warning("memory_summary_failed", error=type(exc).__name__)
+            await erased_meanwhile(pool, user_id, user_id, erasure_seen)  # masks the failed call's trace then
             continue
-        await repo.replace_summary(pool, user_id, summary.summary_text.strip(),
-                                   [k.strip() for k in summary.key_facts if k.strip()], len(facts), now)
+        if await erased_meanwhile(pool, user_id, user_id, erasure_seen):
+            log.info("memory_summary_dropped", reason="customer_erased")
+            continue
+        if not await repo.replace_summary(pool, user_id, summary.summary_text.strip(),
+                                          [k.strip() for k in summary.key_facts if k.strip()], len(facts), now,
+                                          erasure_seen=erasure_seen):
+            log.info("memory_summary_dropped", reason="customer_erased")
+            continue
         done += 1
     log.info("memory_summaries_written", customers=done)
     return done

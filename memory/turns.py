@@ -10,6 +10,7 @@ import structlog
 
 from agent.llm import Llm
 from catalog.embeddings import Embed
+from memory.erase import erased_meanwhile
 from memory.extract import extract_facts, extraction_context
 from memory.facts import IMPORTANCE_MIN, Candidate, store_facts
 from memory.profile import Profile
@@ -36,17 +37,28 @@ async def remember_turn(pool: asyncpg.Pool, llm: Llm, embed: Embed, user_id: str
 
 async def _remember(pool: asyncpg.Pool, llm: Llm, embed: Embed, user_id: str, session_id: str,
                     customer_text: str, assistant_text: str) -> None:
+    # First, before anything slow: a /forget confirmed while the model thinks changes this mark, and
+    # store_facts then drops the facts instead of recreating the customer's memory.
+    erasure_seen = await repo.erasure_mark(pool, user_id)
     row = await repo.load_profile(pool, user_id)
     known = "\n".join(profile_lines(Profile.from_row(row), load_texts())) if row is not None else ""
-    proposed = await extract_facts(llm, extraction_context(session_id, user_id), known, customer_text,
-                                   assistant_text)
+    try:
+        proposed = await extract_facts(llm, extraction_context(session_id, user_id), known, customer_text,
+                                       assistant_text)
+    except Exception:
+        await erased_meanwhile(pool, user_id, session_id, erasure_seen)  # a failed call left a trace too
+        raise
+    if await erased_meanwhile(pool, user_id, session_id, erasure_seen):
+        log.info("memory_turn_dropped", reason="customer_erased")
+        return
     important = [f for f in proposed if f.importance >= IMPORTANCE_MIN]
     if not important:
         log.info("memory_turn_nothing_to_keep", proposed=len(proposed))
         return
     vectors = await embed([f.content for f in important])
     candidates = [Candidate(f, v) for f, v in zip(important, vectors, strict=True)]
-    outcome = await store_facts(pool, user_id, session_id, candidates, datetime.now(UTC))
+    outcome = await store_facts(pool, user_id, session_id, candidates, datetime.now(UTC),
+                                erasure_seen=erasure_seen)
     log.info("memory_turn_remembered", proposed=len(proposed), **outcome)
 
 

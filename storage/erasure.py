@@ -7,6 +7,10 @@ import asyncpg
 
 ERASED = {"erased": True}
 
+# A memory write runs for seconds (one model call with the SDK's retries; shutdown cuts it off), so an erasure
+# mark older than this can no longer stop anything and is removed.
+MARK_KEPT = "1 day"
+
 # '***' and the phone's last two digits, as the logs mask phones; applying it twice changes nothing.
 _MASKED_PHONE = "'***' || right(regexp_replace(coalesce({col}, ''), '\\D', '', 'g'), 2)"
 
@@ -16,7 +20,9 @@ def _count(status: str) -> int:
 
 
 async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str) -> dict[str, int]:
-    """Run inside the caller's transaction; returns how many rows of each kind were removed or masked."""
+    """Run inside the caller's transaction, holding the customer's memory lock (`storage.memory.lock_customer`);
+    returns how many rows of each kind were removed or masked."""
+    await mark_erased(conn, user_id)
     counts = {
         "facts": _count(await conn.execute("DELETE FROM mirt_memories WHERE user_id = $1", user_id)),
         "summaries": _count(await conn.execute("DELETE FROM mirt_memory_summaries WHERE user_id = $1", user_id)),
@@ -28,10 +34,7 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
         # handled now among them): their turns are already queued in memory, only a crash replay is given up.
         "inbox": _count(await conn.execute("DELETE FROM update_inbox WHERE chat_id::text = $1", session_id)),
         "users": _count(await conn.execute("DELETE FROM users WHERE external_id = $1", user_id)),
-        "traces": _count(await conn.execute(
-            """UPDATE llm_traces SET input_snapshot = $3, output_snapshot = $3
-               WHERE session_id IN ($1, $2) AND input_snapshot IS DISTINCT FROM $3""",
-            session_id, user_id, ERASED)),
+        "traces": await mask_traces(conn, session_id, user_id),
     }
     crm_phone = _MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")
     await conn.execute(
@@ -46,3 +49,22 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
                               updated_at = now()
             WHERE user_id = $1""", user_id))
     return counts
+
+
+async def mask_traces(db: asyncpg.Connection | asyncpg.Pool, session_id: str, user_id: str) -> int:
+    """Blank the text of the customer's model calls, keeping their numbers; returns how many were masked. Also
+    for a call that was still running during the erasure: its trace is written when it ends."""
+    return _count(await db.execute(
+        """UPDATE llm_traces SET input_snapshot = $3, output_snapshot = $3
+           WHERE session_id IN ($1, $2) AND input_snapshot IS DISTINCT FROM $3""",
+        session_id, user_id, ERASED))
+
+
+async def mark_erased(conn: asyncpg.Connection, user_id: str) -> None:
+    """Note when this customer was erased, so that a memory write that started earlier sees the mark changed and
+    drops what it was about to write (`storage.memory.erasure_mark`). clock_timestamp(), not now(): two erasures
+    in one transaction still leave different marks."""
+    await conn.execute(
+        """INSERT INTO mirt_memory_erasures (user_id, erased_at) VALUES ($1, clock_timestamp())
+           ON CONFLICT (user_id) DO UPDATE SET erased_at = EXCLUDED.erased_at""", user_id)
+    await conn.execute(f"DELETE FROM mirt_memory_erasures WHERE erased_at < now() - interval '{MARK_KEPT}'")

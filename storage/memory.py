@@ -39,8 +39,21 @@ class NewFact:
 # --- profiles ----------------------------------------------------------------------------------------------------
 
 async def lock_customer(conn: asyncpg.Connection, user_id: str) -> None:
-    """Serialise memory writes of one customer (two background turns may finish together) until commit."""
+    """Serialise memory writes of one customer (two background turns may finish together) and their erasure,
+    until commit."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('mirt_memory:' || $1, 0))", user_id)
+
+
+async def erasure_mark(db: Executor, user_id: str) -> datetime | None:
+    """When this customer was last erased (None: not recently). A memory write reads it before its model call and
+    passes it to `erased_since` under the lock: /forget confirmed in between must win over the write."""
+    return await db.fetchval("SELECT erased_at FROM mirt_memory_erasures WHERE user_id = $1", user_id)
+
+
+async def erased_since(conn: asyncpg.Connection, user_id: str, seen: datetime | None) -> bool:
+    """Whether the customer was erased after the mark `seen` was read; call it holding `lock_customer`, so no
+    erasure can commit between this check and the write."""
+    return await erasure_mark(conn, user_id) != seen
 
 
 async def load_profile(db: Executor, user_id: str) -> asyncpg.Record | None:
@@ -201,8 +214,13 @@ async def customers_to_summarise(db: Executor, since: datetime, at: datetime) ->
 
 
 async def replace_summary(pool: asyncpg.Pool, user_id: str, text: str, key_facts: list[str], facts_count: int,
-                          at: datetime) -> None:
+                          at: datetime, *, erasure_seen: datetime | None) -> bool:
+    """Make this the customer's current summary; False (nothing written) when the customer was erased since
+    `erasure_seen` was read, or has no profile any more."""
     async with pool.acquire() as conn, conn.transaction():
+        await lock_customer(conn, user_id)
+        if await erased_since(conn, user_id, erasure_seen) or await load_profile(conn, user_id) is None:
+            return False
         await conn.execute(
             """UPDATE mirt_memory_summaries SET is_current = false
                WHERE user_id = $1 AND summary_type = 'user' AND is_current""", user_id)
@@ -210,3 +228,4 @@ async def replace_summary(pool: asyncpg.Pool, user_id: str, text: str, key_facts
             """INSERT INTO mirt_memory_summaries (user_id, summary_type, summary_text, key_facts, facts_count,
                                                   is_current, created_at)
                VALUES ($1, 'user', $2, $3, $4, true, $5)""", user_id, text, key_facts, facts_count, at)
+    return True

@@ -30,9 +30,10 @@ async def test_a_preference_fades_and_is_deactivated_while_an_allergy_stays(db: 
     user = "9101"
     await store_facts(db, user, user, [candidate("Любить сукні з воланами", "preference"),
                                        candidate("Алергія на вовну", "constraint", importance=1.0),
-                                       candidate("Просить знижку на кожне замовлення", "behavior")], START)
+                                       candidate("Просить знижку на кожне замовлення", "behavior")], START,
+                      erasure_seen=None)
     await store_facts(db, user, user, [candidate("Любить піжами з динозаврами", "preference")],
-                      START + timedelta(days=90))  # heard later: its clock starts then
+                      START + timedelta(days=90), erasure_seen=None)  # heard later: its clock starts then
 
     month = START + timedelta(days=30)
     ranked = {r["content"]: r["effective_importance"] for r in await search_facts(db, user, None, month, 10)}
@@ -64,7 +65,9 @@ async def test_a_preference_fades_and_is_deactivated_while_an_allergy_stays(db: 
 
 async def test_a_fact_heard_again_starts_fading_anew(db: asyncpg.Pool) -> None:
     user = "9102"
-    await store_facts(db, user, user, [candidate("Любить комбінезони", "preference")], START)
-    await store_facts(db, user, user, [candidate("Любить комбінезони", "preference")], START + timedelta(days=80))
+    await store_facts(db, user, user, [candidate("Любить комбінезони", "preference")], START,
+                      erasure_seen=None)
+    await store_facts(db, user, user, [candidate("Любить комбінезони", "preference")], START + timedelta(days=80),
+                      erasure_seen=None)
     assert await decay_sweep(db, START + timedelta(days=120)) == 0
     assert await db.fetchval("SELECT count(*) FROM mirt_memories WHERE user_id = $1 AND is_active", user) == 1

@@ -33,9 +33,11 @@ async def a_known_customer(db: asyncpg.Pool, wire: Wire, chat: int) -> None:
     fact = ProposedFact(content="Марійка має зріст 128 см", fact_type="preference", category="child",
                         importance=0.8, surprise=0.8, confidence=0.9, child="Марійка", slot="height_cm",
                         value="128")
-    await store_facts(db, str(chat), str(chat), [Candidate(fact, embedding_of(fact.content))], datetime.now(UTC))
+    await store_facts(db, str(chat), str(chat), [Candidate(fact, embedding_of(fact.content))], datetime.now(UTC),
+                      erasure_seen=None)
     summary = Summary(summary_text="Марійка, 128 см.", key_facts=["Марійка 128 см"])
-    await replace_summary(db, str(chat), summary.summary_text, summary.key_facts, 1, datetime.now(UTC))
+    await replace_summary(db, str(chat), summary.summary_text, summary.key_facts, 1, datetime.now(UTC),
+                          erasure_seen=None)
     order_id = await db.fetchval(
         """INSERT INTO orders (user_id, session_id, customer_name, customer_phone, customer_city, total_amount)
            VALUES ($1, $1, 'Оксана Петренко', '+380671234567', 'Львів', 1450.00) RETURNING id""", str(chat))

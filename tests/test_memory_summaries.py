@@ -28,7 +28,7 @@ async def embed(texts: list[str]) -> list[list[float]]:
 async def remember(db: asyncpg.Pool, user: str, content: str, at: datetime) -> None:
     fact = ProposedFact(content=content, fact_type="preference", category="style", importance=0.8, surprise=0.9,
                         confidence=0.8)
-    await store_facts(db, user, user, [Candidate(fact, embedding_of(content))], at)
+    await store_facts(db, user, user, [Candidate(fact, embedding_of(content))], at, erasure_seen=None)
 
 
 @pytest_asyncio.fixture
