@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.cards import Card
-from agent.graph import NotifyManagers, Turn, customer_message
+from agent.graph import Escalation, EscalationKind, NotifyManagers, Turn, customer_message
 from agent.guard import clean
 from agent.llm import LlmUnavailable
 from agent.state import session_snapshot
@@ -118,7 +118,7 @@ class SalesAssistant:
                           tags=["llm_unavailable"])
         if not self._outage_reported:
             self._outage_reported = True
-            await self._notify_managers("⚠️ Модель не відповідає: бот вибачається перед покупцями. Перевірте LLM.")
+            await self._notify_managers(Escalation(EscalationKind.LLM_DOWN, turn.session_id))
         log.error("turn_without_model")
         return Reply([apology], error="llm_unavailable")
 

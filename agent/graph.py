@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +27,24 @@ from agent.tools import Draft
 from agent.vision import PhotoRecognizer, Recognition
 from bot.shop import Shop
 
-NotifyManagers = Callable[[str], Awaitable[None]]
+
+class EscalationKind(StrEnum):
+    ASKED = "asked"  # the dialog needs a human (complaint, "покличте менеджера", repeated failure): the bot goes quiet
+    PAYMENT = "payment"  # a payment proof to check
+    LLM_DOWN = "llm_down"  # the model does not answer
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A chat the agent hands to the managers, with what they need to act on it."""
+
+    kind: EscalationKind
+    session_id: str
+    reason: str = ""
+    dialog: Dialog | None = None  # the dialog as it stands (cart, customer, order), when the graph has it
+
+
+NotifyManagers = Callable[[Escalation], Awaitable[None]]
 MemoryContext = Callable[[str, str], Awaitable[str]]
 TurnsLastHour = Callable[[str], Awaitable[int]]
 
@@ -110,14 +128,14 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     async def payment_proof(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         order = state.get("order_id")
-        await services.notify_managers(f"💳 Оплата від покупця {turn.session_id}, замовлення №{order}: перевірте.")
+        await services.notify_managers(Escalation(EscalationKind.PAYMENT, turn.session_id, dialog=state))
         thanks = shop.text("payment_thanks", order=order)
         return {"outbox": [thanks], "stage": Stage.END, "phase": Phase.COMPLETED,
                 "messages": [reply_message([thanks], turn.turn_id)]}
 
     async def escalate(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
-        reason = (state.get("metadata") or {}).get("escalation") or "—"
-        await services.notify_managers(f"🙋 Покупець {runtime.context.session_id} просить менеджера: {reason}")
+        reason = (state.get("metadata") or {}).get("escalation") or ""
+        await services.notify_managers(Escalation(EscalationKind.ASKED, runtime.context.session_id, reason, state))
         outbox = [*state.get("outbox", []), shop.text("manager_called")]
         return {"outbox": outbox}
 

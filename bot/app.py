@@ -17,6 +17,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.utils.token import TokenValidationError
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.graph.state import CompiledStateGraph
 from openai import AsyncOpenAI
 
 from agent.assistant import SalesAssistant
@@ -38,7 +39,9 @@ from crm.sync import open_sitniks
 from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
-from handlers.managers import managers_notifier
+from handlers.admin.desk import ManagersDesk
+from handlers.admin.handoffs import Handoffs
+from handlers.admin.texts import load_admin_texts
 from handlers.pacing import OutboundPacer
 from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
@@ -142,7 +145,9 @@ class BotProcess:
 
 
 def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: AsyncPostgresSaver,
-                   client: AsyncOpenAI, notify_managers: NotifyManagers, stack: AsyncExitStack) -> SalesAssistant:
+                   client: AsyncOpenAI, notify_managers: NotifyManagers, stack: AsyncExitStack
+                   ) -> tuple[SalesAssistant, CompiledStateGraph]:
+    """The assistant, and its dialog graph (the handoff writes the human part of a chat into it)."""
     llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
     embed = openai_embed(client, settings.embedding_model)
     catalog = Catalog(pool, load_vocabulary(Morphology()), embed, settings.embedding_model)
@@ -158,7 +163,8 @@ def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: As
     stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
     services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, remembered, turns_last_hour,
                         settings.llm_turns_per_hour, PhotoRecognizer(llm, pool, settings.vision_model))
-    return SalesAssistant(build_graph(services, saver), pool, shop, notify_managers, memory)
+    graph = build_graph(services, saver)
+    return SalesAssistant(graph, pool, shop, notify_managers, memory), graph
 
 
 async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
@@ -177,13 +183,16 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         timeout=settings.llm_timeout.total_seconds(), max_retries=2,
     )
     stack.push_async_callback(client.close)
-    assistant = make_assistant(settings, shop, pool, saver, client, managers_notifier(bot, settings.admin_chat_id),
-                               stack)
+    desk = ManagersDesk(pool, settings.admin_chat_id)
+    admin_texts = load_admin_texts()
+    handoff = Handoffs(pool, desk, admin_texts)
+    assistant, dialog = make_assistant(settings, shop, pool, saver, client, handoff.escalated, stack)
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
                       retry_delay=settings.llm_retry_delay.total_seconds())
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
-                                  checkpointer=saver)
+                                  checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
+                                  dialog=dialog)
 
     watch = PollingWatch()
     bot.session.middleware(watch)

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     inbox_retention: Duration = timedelta(days=14)  # handled inbox rows are deleted after this
     trace_retention: Duration = timedelta(days=90)  # LLM trace snapshots (prompts, answers) are emptied after this
     checkpoint_retention: Duration = timedelta(days=7)  # a chat quiet this long keeps only its latest checkpoint
+    handoff_realert_after: Duration = timedelta(minutes=15)  # a chat with managers unanswered this long: alert again
+    handoff_scan_interval: Duration = timedelta(minutes=1)  # how often the re-alert sweep looks
 
     # shop
     shop_file: Path | None = None

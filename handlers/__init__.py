@@ -7,9 +7,12 @@ from typing import Any
 import asyncpg
 from aiogram import Dispatcher
 
+from handlers.admin import admin_router
+from handlers.admin.orders import NewOrderCards
 from handlers.conversation import conversation_router
 from handlers.customers import CustomerMiddleware
 from handlers.forget import forget_router
+from handlers.handoff import HandoffGate
 from handlers.inbox import InboxMiddleware
 from handlers.lanes import ChatLanes
 
@@ -21,6 +24,11 @@ def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> D
     customers = CustomerMiddleware(pool)
     dispatcher.message.outer_middleware(customers)
     dispatcher.callback_query.outer_middleware(customers)
+    dispatcher.include_router(admin_router())  # admins' commands; for anyone else they fall through to the assistant
     dispatcher.include_router(forget_router())  # before the conversation: /forget is not a question
-    dispatcher.include_router(conversation_router())
+    conversation = conversation_router()
+    for observer in (conversation.message, conversation.callback_query):
+        observer.outer_middleware(HandoffGate())  # in human mode the assistant never sees the customer
+        observer.outer_middleware(NewOrderCards())
+    dispatcher.include_router(conversation)
     return dispatcher

@@ -1,17 +1,17 @@
-"""Messages to the shop's managers (ADMIN_CHAT_ID): alerts, escalations, payment proofs."""
+"""Plain alerts to the shop's managers (ADMIN_CHAT_ID), e.g. the CRM's; escalations go through handlers.admin."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from agent.graph import NotifyManagers
-
 log = structlog.get_logger(__name__)
 
 
-def managers_notifier(bot: Bot, admin_chat_id: int | None) -> NotifyManagers:
+def managers_notifier(bot: Bot, admin_chat_id: int | None) -> Callable[[str], Awaitable[None]]:
     async def notify(text: str) -> None:
         if admin_chat_id is None:
             log.warning("managers_chat_not_configured", alert=text)

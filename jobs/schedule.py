@@ -18,7 +18,9 @@ from bot.settings import Settings
 from bot.shop import Shop
 from crm.client import SitniksClient
 from crm.sync import crm_sweep
+from handlers.admin.texts import load_admin_texts
 from jobs.followups import FollowupRules, Followups
+from jobs.handoff_realert import HandoffRealert
 from jobs.retention import Retention
 from jobs.scheduler import Job, Sweep
 from jobs.usage import UsageRollUp
@@ -61,6 +63,8 @@ def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, save
         Job("memory_decay", at_night(tz, 2), counting("facts_faded", partial(decay_sweep, pool))),
         Job("memory_summaries", at_night(tz, 4, day_of_week="mon"),
             counting("customers_summarised", partial(weekly_summaries, pool, llm))),
+        Job("handoff_realert", every(settings.handoff_scan_interval),
+            HandoffRealert(pool, load_admin_texts(), settings.handoff_realert_after).sweep),
         *([Job("crm_sync", every(settings.crm_sync_interval), crm_sweep(settings, pool, bot, shop, crm).sweep)]
           if crm else []),
     ]

@@ -42,6 +42,9 @@ class FakeTelegram(LocalServer):
         self._changed = asyncio.Condition()
         self._closing = False
         self._delivered: dict[int, list[str]] = {}  # chat → texts the bot sent there successfully
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message_id) → every message seen
+        self.forums: set[int] = set()  # group chats that are forums (getChat says is_forum)
+        self._threads = itertools.count(500)
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -59,14 +62,23 @@ class FakeTelegram(LocalServer):
 
     def send(self, chat_id: int, text: str | None = None, *, update_id: int | None = None,
              photo: str | None = None, caption: str | None = None, first_name: str = "Оксана",
-             username: str | None = "oksana_mama", chat_type: str = "private") -> int:
-        """A customer writes to the bot; returns the update_id."""
+             username: str | None = "oksana_mama", chat_type: str = "private", from_id: int | None = None,
+             reply_to: int | None = None, thread_id: int | None = None) -> int:
+        """A customer writes to the bot (or, with `from_id`, someone writes in a group); returns the update_id.
+        `reply_to` is the id of a message in the same chat this one answers; `thread_id` a forum topic."""
+        chat: dict[str, Any] = ({"id": chat_id, "type": chat_type, "first_name": first_name} if chat_type == "private"
+                                else {"id": chat_id, "type": chat_type, "title": "Менеджери MIRT",
+                                      "is_forum": chat_id in self.forums or None})
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": chat_type, "first_name": first_name},
-            "from": {"id": chat_id, "is_bot": False, "first_name": first_name, "username": username,
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+            "from": {"id": from_id or chat_id, "is_bot": False, "first_name": first_name, "username": username,
                      "language_code": "uk"},
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self._messages[(chat_id, reply_to)]
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -78,7 +90,19 @@ class FakeTelegram(LocalServer):
                                  "file_size": len(self.files[photo])}]
             if caption:
                 message["caption"] = caption
+        self._messages[(chat_id, message["message_id"])] = {k: v for k, v in message.items() if k != "reply_to_message"}
         return self.deliver({"message": message}, update_id=update_id)
+
+    def press(self, chat_id: int, user_id: int, message_id: int, data: str, first_name: str = "Олена") -> int:
+        """Someone presses an inline button with `data` on the bot's message `message_id` in `chat_id`."""
+        return self.deliver({"callback_query": {
+            "id": f"press-{next(self._message_ids)}", "chat_instance": "ci", "data": data,
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            "message": self._messages[(chat_id, message_id)]}})
+
+    def messages_in(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message the bot put into this chat (sent, copied, edited in place), as Telegram holds it."""
+        return [m for (c, _), m in self._messages.items() if c == chat_id and m["from"]["id"] == BOT_ID]
 
     def deliver(self, update: dict[str, Any], update_id: int | None = None) -> int:
         update_id = update_id if update_id is not None else next(_UPDATE_IDS)
@@ -137,6 +161,11 @@ class FakeTelegram(LocalServer):
                 return web.json_response({"ok": True, "result": await self._get_updates(params)})
             if method == "sendMessage":
                 self._delivered.setdefault(int(params["chat_id"]), []).append(params.get("text", ""))
+            copied = (int(params.get("from_chat_id") or 0), int(params.get("message_id") or 0))
+            if method == "copyMessage" and copied not in self._messages:
+                params["_failed"] = True
+                return web.json_response({"ok": False, "error_code": 400,
+                                          "description": "Bad Request: message to copy not found"}, status=400)
             return web.json_response({"ok": True, "result": self._result(method, params)})
         finally:
             self._notify()
@@ -173,15 +202,37 @@ class FakeTelegram(LocalServer):
         if method == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "MIRT", "username": "mirt_shop_bot"}
         if method in {"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"}:
-            chat_id = params["chat_id"]
+            chat_id = int(params["chat_id"])
             message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "supergroup"},
+                       "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "MIRT"}}
-            if "text" in params:
-                message["text"] = params["text"]
+            if method == "copyMessage":  # the copy has the original's content, without saying where it came from
+                original = self._messages[(int(params["from_chat_id"]), int(params["message_id"]))]
+                message.update({k: original[k] for k in ("text", "caption", "photo") if k in original})
+                if "text" in original or "caption" in original:
+                    self._delivered.setdefault(chat_id, []).append(original.get("text") or original["caption"])
+            for key in ("text", "reply_markup", "message_thread_id", "caption"):
+                if key in params:
+                    message[key] = params[key]
+            self._messages[(chat_id, message["message_id"])] = message
             if method == "copyMessage":
                 return {"message_id": message["message_id"]}
             return message
+        if method == "editMessageText":
+            message = self._messages[(int(params["chat_id"]), int(params["message_id"]))]
+            message["text"] = params["text"]
+            message.pop("reply_markup", None)
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        if method == "getChat":
+            chat_id = int(params["chat_id"])
+            return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "accent_color_id": 0,
+                    "max_reaction_count": 11, "is_forum": chat_id in self.forums or None,
+                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                            "premium_subscription": False, "gifts_from_channels": False}}
+        if method == "createForumTopic":
+            return {"message_thread_id": next(self._threads), "name": params["name"], "icon_color": 7322096}
         if method == "getFile":
             file_id = params["file_id"]
             return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),

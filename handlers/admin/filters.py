@@ -1,0 +1,19 @@
+"""Who may use admin commands and buttons (ADMIN_IDS), and where the managers talk (ADMIN_CHAT_ID)."""
+
+from __future__ import annotations
+
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
+
+from bot.settings import Settings
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: TelegramObject, settings: Settings, event_from_user: User | None = None) -> bool:
+        return event_from_user is not None and event_from_user.id in settings.admin_ids
+
+
+class InManagersChat(Filter):
+    async def __call__(self, event: TelegramObject, settings: Settings) -> bool:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        return isinstance(message, Message) and message.chat.id == settings.admin_chat_id

@@ -1,0 +1,99 @@
+"""The managers' Ukrainian texts from `texts.uk.yaml`, loaded strictly: every text the code names is a member of
+`Text`, and a missing or empty one stops the process at start instead of falling back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.templates import read_templates
+
+
+class Text(StrEnum):
+    COMMAND_STATUS = "command_status"
+    COMMAND_STATS = "command_stats"
+    COMMAND_ORDERS = "command_orders"
+    COMMAND_ESCALATE = "command_escalate"
+    COMMAND_RELEASE = "command_release"
+    TAKE_BUTTON = "take_button"
+    REASON_ASKED = "reason_asked"
+    REASON_PAYMENT = "reason_payment"
+    REASON_LLM_DOWN = "reason_llm_down"
+    REASON_MANAGER = "reason_manager"
+    CARD_REASON = "card_reason"
+    CARD_CUSTOMER = "card_customer"
+    CARD_CHILD = "card_child"
+    CARD_CART = "card_cart"
+    CARD_CART_LINE = "card_cart_line"
+    CARD_ORDER = "card_order"
+    CARD_LAST = "card_last"
+    CARD_SAID_CUSTOMER = "card_said_customer"
+    CARD_SAID_BOT = "card_said_bot"
+    CARD_NOTHING = "card_nothing"
+    TAKEN = "taken"
+    ALREADY_TAKEN = "already_taken"
+    ALREADY_TAKEN_BY_BOT = "already_taken_by_bot"
+    TAKEN_SHORT = "taken_short"
+    RELEASED = "released"
+    NOT_IN_HUMAN_MODE = "not_in_human_mode"
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    WHICH_CUSTOMER = "which_customer"
+    REPLY_NOT_SENT = "reply_not_sent"
+    REALERT = "realert"
+    HUMAN_NOTE = "human_note"
+    MANAGER_SAID = "manager_said"
+    RELEASE_NOTE = "release_note"
+    ORDER_CARD = "order_card"
+    ORDER_ITEM = "order_item"
+    ORDER_COLOR = "order_color"
+    PAYMENT_FULL = "payment_full"
+    PAYMENT_PREPAYMENT = "payment_prepayment"
+    PAYMENT_UNKNOWN = "payment_unknown"
+    PAID_BUTTON = "paid_button"
+    CANCEL_BUTTON = "cancel_button"
+    ORDER_PAID = "order_paid"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_ALREADY = "order_already"
+    ORDER_REFUSED = "order_refused"
+    STATUS_NEW = "status_new"
+    STATUS_PAID = "status_paid"
+    STATUS_SHIPPED = "status_shipped"
+    STATUS_CANCELLED = "status_cancelled"
+    ORDERS_HEADER = "orders_header"
+    ORDERS_LINE = "orders_line"
+    ORDERS_NONE = "orders_none"
+    STATUS = "status"
+    POSTGRES_OK = "postgres_ok"
+    POSTGRES_DOWN = "postgres_down"
+    LLM_OK = "llm_ok"
+    LLM_FAILING = "llm_failing"
+    LLM_UNUSED = "llm_unused"
+    JOB_LINE = "job_line"
+    JOB_NONE = "job_none"
+    OUTCOME_OK = "outcome_ok"
+    OUTCOME_FAILED = "outcome_failed"
+    OUTCOME_RUNNING = "outcome_running"
+    OUTCOME_ABANDONED = "outcome_abandoned"
+    UPTIME = "uptime"
+    STATS_CAPTION = "stats_caption"
+    STATS_TITLE = "stats_title"
+    STATS_CONVERSATIONS = "stats_conversations"
+    STATS_ORDERS = "stats_orders"
+    STATS_REVENUE = "stats_revenue"
+    STATS_COST = "stats_cost"
+    STATS_BAD_DAYS = "stats_bad_days"
+    CUSTOMER_BLOCKED = "customer_blocked"
+
+
+class AdminTexts:
+    def __init__(self, templates: dict[Text, str]) -> None:
+        self._templates = templates
+
+    def __call__(self, name: Text, /, **values: Any) -> str:
+        return self._templates[name].format(**values)
+
+
+def load_admin_texts(path: Path | None = None) -> AdminTexts:
+    return AdminTexts(read_templates(path or resources.files("handlers.admin") / "texts.uk.yaml", Text))

@@ -1,0 +1,66 @@
+"""The handoff gate: while a manager handles a chat the AI never answers it. The customer's messages (text,
+photos, anything) are kept in `messages` and queued for the managers' chat instead of reaching the assistant."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+
+from bot.shop import Shop
+from handlers.admin.cards import customer_said
+from handlers.admin.desk import ManagersDesk
+from handlers.admin.texts import AdminTexts
+from handlers.cards import picked
+from storage import handoffs
+
+
+class HandoffGate(BaseMiddleware):
+    """Placed on the customer's conversation router, so admin commands and /forget are not held back."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        pool: asyncpg.Pool = data["db"]
+        chat_id = _chat_id(event)
+        if chat_id is None or await handoffs.open_handoff(pool, str(chat_id)) is None:
+            return await handler(event, data)
+        burst: list[Update] = data.get("burst") or [data["event_update"]]
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+            texts: AdminTexts = data["admin_texts"]
+            shop: Shop = data["shop"]
+            choice = picked(shop, event.data or "") or event.data or ""
+            await handoffs.mirror_customer(pool, str(chat_id), str(event.from_user.id), choice,
+                                           data["event_update"].update_id, "text",
+                                           {"text": customer_said(texts, choice), "buttons": []})
+        for update in burst:
+            message = update.message
+            if message is None:
+                continue
+            await handoffs.mirror_customer(pool, str(chat_id), str(message.from_user.id if message.from_user
+                                                                   else chat_id), described(message),
+                                           update.update_id, "copy",
+                                           {"from_chat_id": chat_id, "message_id": message.message_id})
+        desk: ManagersDesk = data["desk"]
+        desk.wake()
+        return None
+
+
+def _chat_id(event: TelegramObject) -> int | None:
+    if isinstance(event, Message):
+        return event.chat.id if event.chat.type == "private" else None
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        return event.message.chat.id if event.message.chat.type == "private" else None
+    return None
+
+
+def described(message: Message) -> str:
+    """The message as the stored conversation keeps it: its words, or what it is."""
+    return message.text or message.caption or f"[{message.content_type}]"
