@@ -1,4 +1,5 @@
-"""GET /health: 200 while polling is alive and Postgres answers, 503 otherwise (Docker's HEALTHCHECK uses it)."""
+"""GET /health: 200 while polling is alive and Postgres answers, 503 otherwise (Docker's HEALTHCHECK uses it).
+GET /metrics: Prometheus' text format."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 from aiohttp import web
+
+from handlers.admin.metrics import exposition
 
 log = structlog.get_logger(__name__)
 
@@ -23,6 +26,10 @@ class HealthServer:
         status = 200 if all(checks.values()) else 503
         return web.json_response(checks, status=status)
 
+    async def _metrics(self, _: web.Request) -> web.Response:
+        return web.Response(text=await exposition(self._pool), content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
+
     async def _postgres_ok(self) -> bool:
         try:
             return await self._pool.fetchval("SELECT 1", timeout=3) == 1
@@ -32,6 +39,7 @@ class HealthServer:
     async def start(self, port: int) -> None:
         app = web.Application()
         app.router.add_get("/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "0.0.0.0", port)  # noqa: S104 - the container's port is published

@@ -21,7 +21,7 @@ from storage.handoffs import Outgoing
 
 log = structlog.get_logger(__name__)
 
-IDLE_CHECK = 5.0  # seconds between looks at the outbox when nobody woke the task (rows queued by jobs)
+IDLE_CHECK = 1.0  # seconds between looks at the outbox when nobody woke the task (rows the re-alert job queued)
 _NETWORK_BACKOFF = (1.0, 30.0)
 
 

@@ -183,6 +183,9 @@ class FakeTelegram(LocalServer):
                 params[key] = json.loads(value)
             except (TypeError, ValueError):
                 params[key] = value
+        for key, value in list(params.items()):  # a file sent as its own part: "attach://<part name>"
+            if isinstance(value, str) and value.startswith("attach://"):
+                params[key] = params.pop(value.removeprefix("attach://"))
         return params
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,50 @@
+"""Order cards in the managers' chat: only admins' presses count, a payment is confirmed to the customer once."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.shop import load_shop
+from tests.harness import Wire, running_bot
+from tests.test_handoff import ADMIN, MANAGERS, group_message
+from tests.test_sale import demo_catalog, sales_script
+
+__all__ = ["demo_catalog"]
+STRANGER = 777  # in the managers' group, but not in ADMIN_IDS
+
+
+async def test_order_card_confirmed_by_an_admin_once_and_ignored_for_others(
+    wire: Wire, db: asyncpg.Pool, demo_catalog: None
+) -> None:
+    tg, customer = wire.telegram, 2401
+    wire.openai.script = sales_script
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        for text, bubbles in [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1),
+                              ("Петренко Оксана, 12345", 1), ("0951234567, Київ, відділення 25", 1), ("так", 2),
+                              ("передоплата", 2)]:
+            expected = len(tg.sent_to(customer)) + bubbles
+            tg.send(customer, text)
+            await tg.wait_for_messages(customer, expected)
+        order_id = await db.fetchval("SELECT id FROM orders WHERE session_id = $1", str(customer))
+        await tg.wait_for(lambda: any(f"Нове замовлення №{order_id}" in t for t in tg.sent_to(MANAGERS)))
+        card = group_message(tg, f"Нове замовлення №{order_id}")
+        [[paid, cancel]] = card["reply_markup"]["inline_keyboard"]
+        assert (paid["text"], cancel["text"]) == ("Оплату підтверджено", "Скасувати")
+        assert "1850 грн" in card["text"] and "+380951234567" in card["text"]
+        said_before = len(tg.sent_to(customer))
+
+        tg.press(MANAGERS, STRANGER, card["message_id"], cancel["callback_data"])
+        tg.press(MANAGERS, STRANGER, card["message_id"], paid["callback_data"])
+        tg.press(MANAGERS, ADMIN, card["message_id"], paid["callback_data"])
+        tg.press(MANAGERS, ADMIN, card["message_id"], paid["callback_data"])  # a double press
+        await tg.wait_for(lambda: len(tg.calls_of("answerCallbackQuery")) == 2)
+        tg.send(ADMIN, "/orders", first_name="Олена")
+        [orders] = await tg.wait_for_messages(ADMIN, 1)
+    confirmed = load_shop(None).text("payment_confirmed", order=order_id)
+    assert tg.sent_to(customer)[said_before:] == [confirmed]
+    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "paid"
+    assert "✅ Оплату замовлення" in group_message(tg, f"Нове замовлення №{order_id}")["text"]
+    answers = [c.params for c in tg.calls_of("answerCallbackQuery")]
+    assert "вже має статус «оплачене»" in answers[1]["text"]
+    assert orders.startswith("Замовлення за сьогодні: 1 на 1850 грн") and f"№{order_id}" in orders
+    assert "оплачене" in orders
