@@ -65,3 +65,29 @@ async def test_escalate_mirror_reply_release(wire: Wire, db: asyncpg.Pool) -> No
     assert said[-1] == ("user", "Дякую, чекаю")
     taken = await db.fetchrow("SELECT taken_by, released_by FROM handoffs WHERE session_id = $1", str(customer))
     assert taken["taken_by"] == ADMIN and taken["released_by"] == ADMIN
+
+
+async def test_in_a_forum_each_customer_gets_a_topic_and_managers_answer_inside_it(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    tg, customer = wire.telegram, 2102
+    tg.forums.add(MANAGERS)
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        tg.send(customer, "Добрий день")
+        await tg.wait_for_messages(customer, 1)
+        in_group(tg, f"/escalate {customer}")
+        await tg.wait_for(lambda: any("Олена веде розмову" in t for t in tg.sent_to(MANAGERS)))
+        [topic] = [c.params for c in tg.calls_of("createForumTopic")]
+        thread = group_message(tg, "Останні повідомлення")["message_thread_id"]
+        tg.send(customer, photo="broken-zip", caption="Ось, блискавка зламалась")
+        await tg.wait_for(lambda: len(copies_to(tg, MANAGERS)) == 1)
+        in_group(tg, "Вибачте! Надішлемо заміну сьогодні.", thread_id=thread)
+        await tg.wait_for_messages(customer, 2)
+        in_group(tg, "/release", thread_id=thread)
+        await tg.wait_for(lambda: any("повернуто асистентові" in t for t in tg.sent_to(MANAGERS)))
+    assert topic["name"] == f"Оксана · {customer}"
+    [copy] = copies_to(tg, MANAGERS)
+    assert copy["message_thread_id"] == thread and int(copy["from_chat_id"]) == customer
+    assert tg.sent_to(customer)[1] == "Вибачте! Надішлемо заміну сьогодні."
+    assert await db.fetchval("SELECT content FROM messages WHERE session_id = $1 AND 'human_mode' = ANY(tags)",
+                             str(customer)) == "Ось, блискавка зламалась"
