@@ -185,7 +185,7 @@ class SalesTools:
                 "requisites": "shown to the customer by the shop, do not repeat them"}
 
     async def _call_manager(self, draft: Draft, reason: str) -> dict[str, Any]:
-        draft.escalation = reason or "customer asked for a manager"
+        draft.escalation = reason.strip() or "—"  # the model gave no reason; the card shows a dash
         draft.phase = Phase.ESCALATED
         return {"manager_called": True}
 
