@@ -149,19 +149,10 @@ async def move_child_facts(conn: asyncpg.Connection, user_id: str, old_key: str,
                        user_id, old_key, new_key)
 
 
-async def search_facts(db: Executor, user_id: str, embedding: Sequence[float] | None, at: datetime,
-                       limit: int, focus: Sequence[str] = ()) -> list[asyncpg.Record]:
-    """One customer's active facts ranked by similarity × effective importance × recency.
-
-    Exact search: the partial btree on user_id finds the customer's few hundred facts and the distance is
-    computed for each; no approximate index, so no recall is lost. Without a query vector, similarity is 1.
-    Importance weighs half (a current height told months ago must still win over a sibling's fresh one), recency
-    gives a fact confirmed today up to 25% more than one confirmed months ago, and when the query names some
-    children (`focus`, their keys) the other children's facts count half.
-    """
-    return await db.fetch(
-        f"""SELECT *, similarity * (0.5 + 0.5 * effective_importance)
-                      * (0.8 + 0.2 * exp(-GREATEST(EXTRACT(EPOCH FROM ($3 - last_confirmed_at)), 0) / 2592000))
+# One customer's active facts, scored; $1 user_id, $2 query vector or NULL, $3 time, $4 limit, $5 focus child keys.
+# A constant so that the memory benchmark can EXPLAIN exactly what runs.
+SEARCH_FACTS_SQL = f"""SELECT *, similarity * (0.5 + 0.5 * effective_importance)
+                      * (0.8 + 0.2 * exp(-GREATEST(date_part('epoch', $3 - last_confirmed_at), 0) / 2592000))
                       * CASE WHEN cardinality($5::text[]) = 0 OR child_key = '' OR child_key = ANY($5::text[])
                              THEN 1 ELSE 0.5 END
                       AS score
@@ -171,8 +162,21 @@ async def search_facts(db: Executor, user_id: str, embedding: Sequence[float] | 
                          CASE WHEN $2::vector IS NULL OR embedding IS NULL THEN 1
                               ELSE GREATEST(1 - (embedding <=> $2::vector), 0) END AS similarity
                   FROM mirt_memories WHERE user_id = $1 AND is_active) AS facts
-            ORDER BY score DESC, last_confirmed_at DESC LIMIT $4""",
-        user_id, embedding, at, limit, list(focus))
+            ORDER BY score DESC, last_confirmed_at DESC LIMIT $4"""
+
+
+async def search_facts(db: Executor, user_id: str, embedding: Sequence[float] | None, at: datetime,
+                       limit: int, focus: Sequence[str] = ()) -> list[asyncpg.Record]:
+    """One customer's active facts ranked by similarity × effective importance × recency.
+
+    Exact search: the partial btree on user_id finds the customer's few hundred facts (a bitmap scan of their
+    pages, the vectors stored in the row) and the distance is computed for each, then a top-N sort; no
+    approximate index, so no recall is lost. Float arithmetic throughout (date_part, not EXTRACT's numeric).
+    Without a query vector, similarity is 1. Importance weighs half (a current height told months ago must still
+    win over a sibling's fresh one), recency gives a fact confirmed today up to 25% more than one confirmed months
+    ago, and when the query names some children (`focus`, their keys) the other children's facts count half.
+    """
+    return await db.fetch(SEARCH_FACTS_SQL, user_id, embedding, at, limit, list(focus))
 
 
 async def constraint_facts(db: Executor, user_id: str) -> list[asyncpg.Record]:
