@@ -19,7 +19,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.cards import Card, card
-from agent.guard import is_abuse, is_injection
+from agent.guard import asks_if_bot, is_abuse, is_injection
 from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
@@ -102,6 +102,9 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
                     "messages": [RemoveMessage(id=customer_message_id(turn.turn_id))]}
         if is_abuse(turn.text):
             return {"outbox": [shop.text("abuse_reply")]}
+        if asks_if_bot(turn.text):
+            disclosure = shop.text("bot_disclosure")
+            return {"outbox": [disclosure], "messages": [reply_message([disclosure], turn.turn_id)]}
         if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
             return {"outbox": [shop.text("turn_budget_exceeded")]}
         return {}

@@ -24,6 +24,17 @@ _ABUSE = re.compile(
 )
 
 
+# "Ти бот?" — asked in any of the usual ways; the answer is always the honest one, never left to the model.
+_ARE_YOU_A_BOT = re.compile(
+    r"(?<!\w)(ти|ты|ви|вы|це|это|я\s+(говорю|спілкуюсь|пишу)\s+з)\s+(бот|робот|чат-?бот|штучн\w*|ші|ии|ai)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def asks_if_bot(text: str) -> bool:
+    return bool(_ARE_YOU_A_BOT.search(text))
+
+
 def is_abuse(text: str) -> bool:
     return bool(_ABUSE.search(text))
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.guard import clean, is_abuse, is_injection
+from agent.guard import asks_if_bot, clean, is_abuse, is_injection
 from agent.prices import amounts, unknown_amounts
 from agent.state import TRANSITIONS, Stage, next_stage
 
@@ -64,3 +64,11 @@ def test_amounts_in_a_reply_are_read_in_the_forms_customers_see() -> None:
 ])
 def test_swearing_is_told_apart_from_shop_words(text: str, abusive: bool) -> None:
     assert is_abuse(text) is abusive
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Ти бот?", True), ("а ви робот чи людина?", True), ("Это бот?", True), ("Я спілкуюсь з ШІ?", True),
+    ("Ти ботів не продаєш?", False), ("Є роботизовані іграшки?", False), ("Це ботильйони?", False),
+])
+def test_are_you_a_bot_is_recognised(text: str, asks: bool) -> None:
+    assert asks_if_bot(text) is asks

@@ -294,3 +294,12 @@ async def test_product_cards_carry_catalog_facts_and_size_buttons_that_answer_as
     stored = await db.fetchval("SELECT content FROM messages WHERE session_id = $1 AND role = 'user' ORDER BY id DESC",
                                str(chat))
     assert stored == "Обираю розмір 122-128 (модель MIRT-ANNA)"
+
+
+async def test_asked_if_it_is_a_bot_it_says_so_and_offers_a_human(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 1113
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Ти бот?")
+        [answer] = await wire.telegram.wait_for_messages(chat, 1)
+    assert "ШІ-помічниця" in answer and "менеджер" in answer
+    assert wire.openai.requests_for("reply") == []
