@@ -284,7 +284,8 @@ async def main(args: argparse.Namespace) -> None:
     if args.database_url:
         url = args.database_url
     else:
-        server = embedded_server(Path(tempfile.mkdtemp(prefix="mirt-bench-")) / "pg", "delete")
+        scratch = Path(tempfile.mkdtemp(prefix="mirt-bench-"))
+        server = embedded_server(scratch / "pg", "delete")
         url = server.get_uri()  # type: ignore[attr-defined]
     target = parse_target(url)
     conn = await connect(target)
@@ -303,6 +304,7 @@ async def main(args: argparse.Namespace) -> None:
         await pool.close()
         if server is not None:
             server.cleanup()  # type: ignore[attr-defined]
+            scratch.rmdir()  # cleanup() deletes pgdata, not the folder made for it
 
 
 if __name__ == "__main__":
