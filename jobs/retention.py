@@ -9,8 +9,11 @@ from datetime import datetime, timedelta
 import asyncpg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from storage.retention import clear_trace_snapshots, drop_handled_updates, finished_chats_with_history
+from storage.retention import (
+    clear_trace_snapshots, drop_erasure_marks, drop_handled_updates, finished_chats_with_history,
+)
 
+ERASURE_MARKS_KEPT = timedelta(days=1)  # far longer than any memory write waits for the model
 PRUNE_BATCH = 100  # chats per aprune call; each chat is pruned in its own transaction inside it
 
 
@@ -30,4 +33,5 @@ class Retention:
             "chats_pruned": len(chats),
             "inbox_deleted": await drop_handled_updates(self.pool, now - self.inbox_for),
             "trace_snapshots_cleared": await clear_trace_snapshots(self.pool, now - self.traces_for),
+            "erasure_marks_deleted": await drop_erasure_marks(self.pool, now - ERASURE_MARKS_KEPT),
         }

@@ -7,10 +7,6 @@ import asyncpg
 
 ERASED = {"erased": True}
 
-# A memory write runs for seconds (one model call with the SDK's retries; shutdown cuts it off), so an erasure
-# mark older than this can no longer stop anything and is removed.
-MARK_KEPT = "1 day"
-
 # '***' and the phone's last two digits, as the logs mask phones; applying it twice changes nothing.
 _MASKED_PHONE = "'***' || right(regexp_replace(coalesce({col}, ''), '\\D', '', 'g'), 2)"
 
@@ -67,4 +63,3 @@ async def mark_erased(conn: asyncpg.Connection, user_id: str) -> None:
     await conn.execute(
         """INSERT INTO mirt_memory_erasures (user_id, erased_at) VALUES ($1, clock_timestamp())
            ON CONFLICT (user_id) DO UPDATE SET erased_at = EXCLUDED.erased_at""", user_id)
-    await conn.execute(f"DELETE FROM mirt_memory_erasures WHERE erased_at < now() - interval '{MARK_KEPT}'")

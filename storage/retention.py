@@ -35,3 +35,9 @@ async def clear_trace_snapshots(pool: asyncpg.Pool, created_before: datetime) ->
         created_before,
     )
     return int(status.split()[-1])
+
+
+async def drop_erasure_marks(pool: asyncpg.Pool, erased_before: datetime) -> int:
+    """An erasure mark only has to outlive the memory writes that were running when the customer was erased."""
+    status = await pool.execute("DELETE FROM mirt_memory_erasures WHERE erased_at < $1", erased_before)
+    return int(status.split()[-1])
