@@ -61,8 +61,8 @@ MEMORY_DRAIN_SECONDS = 2.0  # at shutdown, how long facts of turns already answe
 
 async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[DatabaseTarget, AsyncPostgresSaver]:
     """Reach Postgres (embedded when DATABASE_URL is unset), apply migrations and LangGraph's setup."""
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    if url is None:
+    url = settings.database_url.get_secret_value() if settings.database_url else ""
+    if not url:  # unset or empty: the embedded server
         url = await start_embedded(settings.data_dir, stack)
     target = parse_target(url, settings.database_transaction_pooler)
     checkpoint_pool = await open_checkpoint_pool(target, size=settings.database_pool_size)

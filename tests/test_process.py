@@ -96,3 +96,16 @@ async def test_sigterm_after_the_grace_leaves_the_turn_for_the_next_start(
     again.process.send_signal(signal.SIGTERM)
     assert await again.exit_code() == 0
     assert wire.telegram.sent_to(chat) == ["Відповідь на: Доставка у Львів?"]
+
+
+async def test_without_database_url_the_bot_runs_its_own_postgres_and_stops_it(wire: Wire, tmp_path: Path) -> None:
+    chat = 804
+    data_dir = tmp_path / "data"
+    child = spawn_bot(wire, tmp_path / "bot.log", database_url="", data_dir=str(data_dir))
+    wire.telegram.send(chat, "/start")
+    [greeting] = await wire.telegram.wait_for_messages(chat, 1, timeout=90)
+    assert "Вітаю" in greeting
+    assert (data_dir / "postgres" / "postmaster.pid").exists()
+    child.process.send_signal(signal.SIGTERM)
+    assert await child.exit_code() == 0, child.output()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()  # the embedded server stopped with the bot
