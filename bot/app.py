@@ -192,7 +192,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
                       retry_delay=settings.llm_retry_delay.total_seconds())
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
                                   checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
-                                  dialog=dialog)
+                                  dialog=dialog, order_texts=load_texts())
 
     watch = PollingWatch()
     bot.session.middleware(watch)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from importlib import resources
+from pathlib import Path
 
 import asyncpg
 import pytest
 import pytest_asyncio
 
+from catalog.importer import import_file
 from storage.database import connect, open_pool, parse_target
 from storage.migrate import migrate
 from tests.fakes.openai_api import FakeOpenAI
@@ -53,3 +56,9 @@ async def wire(database_url: str) -> AsyncIterator[Wire]:
     yield Wire(telegram, openai, database_url)
     await openai.stop()
     await telegram.stop()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def demo_catalog(db: asyncpg.Pool) -> None:
+    """The catalog that ships with the bot, loaded into this module's database."""
+    await import_file(db, Path(str(resources.files("catalog") / "demo.yaml")))

@@ -7,9 +7,8 @@ import asyncpg
 from bot.shop import load_shop
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, group_message
-from tests.test_sale import demo_catalog, sales_script
+from tests.test_sale import sales_script
 
-__all__ = ["demo_catalog"]
 STRANGER = 777  # in the managers' group, but not in ADMIN_IDS
 
 

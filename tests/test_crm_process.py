@@ -21,7 +21,7 @@ from catalog.orders import place_order
 from catalog.texts import load_texts
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire, running_bot, spawn_bot
-from tests.test_sale import demo_catalog, sales_script  # noqa: F401  (demo_catalog is a fixture)
+from tests.test_sale import sales_script
 
 MANAGERS = -100666
 ORDERS, ORDER = "/open-api/orders", "/open-api/orders/{order_id}"

@@ -23,7 +23,6 @@ from crm.sync import CrmSync, crm_sweep, open_sitniks
 from storage.crm import mark_for_attention
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire
-from tests.test_sale import demo_catalog  # noqa: F401  (the fixture)
 
 MANAGERS = -100555
 ORDERS, ORDER = "/open-api/orders", "/open-api/orders/{order_id}"

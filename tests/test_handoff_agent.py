@@ -10,9 +10,8 @@ from bot.shop import load_shop
 from tests.fakes.openai_api import last_user_text
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, copies_to, group_message
-from tests.test_sale import call, demo_catalog, sales_script, say, tool_result
+from tests.test_sale import call, sales_script, say, tool_result
 
-__all__ = ["demo_catalog"]
 
 
 def complaint_script(request: dict[str, Any]) -> Any:

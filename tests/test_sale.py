@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest_asyncio
 
 from bot.shop import load_shop
-from catalog.importer import import_file
 from tests.fakes.openai_api import last_user_text
 from tests.fakes.telegram import TOKEN
 from tests.harness import Wire, running_bot
 
 MANAGERS = -100777
-
-
-@pytest_asyncio.fixture(scope="module")
-async def demo_catalog(db: asyncpg.Pool) -> None:
-    await import_file(db, Path(str(resources.files("catalog") / "demo.yaml")))
 
 
 def call(name: str, **args: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.shop import Shop
 from catalog.order_model import OrderStatus
 from catalog.orders import change_status
-from catalog.texts import Rejected, Texts, load_texts
+from catalog.texts import Rejected, Texts
 from handlers.admin.cards import CANCEL, PAID, customer_name, money, order_card
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
@@ -53,19 +53,6 @@ class NewOrderCards(BaseMiddleware):
         if claimed:
             desk.wake()
         return result
-
-
-class OrderTexts(BaseMiddleware):
-    def __init__(self, texts: Texts) -> None:
-        self._texts = texts
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        return await handler(event, {**data, "order_texts": self._texts})
 
 
 async def confirm_payment(query: CallbackQuery, db: asyncpg.Pool, shop: Shop, admin_texts: AdminTexts,
@@ -118,8 +105,6 @@ async def todays_orders(message: Message, db: asyncpg.Pool, settings: Settings, 
 
 def orders_router() -> Router:
     router = Router(name="admin-orders")
-    # The catalog's order texts explain a refused status change; loaded at start, so a missing one stops it there.
-    router.callback_query.middleware(OrderTexts(load_texts()))
     router.message.register(todays_orders, Command("orders"))
     router.callback_query.register(confirm_payment, F.data.startswith(f"{PAID}:"))
     router.callback_query.register(cancel_order, F.data.startswith(f"{CANCEL}:"))
