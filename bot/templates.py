@@ -8,13 +8,25 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 
 from bot.settings import ConfigError
 
 Name = TypeVar("Name", bound=StrEnum)
+
+
+class Templates(Generic[Name]):
+    """A text file's templates by name; a value that is itself a name is rendered first."""
+
+    def __init__(self, templates: dict[Name, str]) -> None:
+        self._templates = templates
+
+    def render(self, name: Name, /, **values: Any) -> str:
+        filled = {k: self.render(v) if isinstance(v, StrEnum) and v in self._templates else v
+                  for k, v in values.items()}
+        return self._templates[name].format(**filled)
 
 
 def read_templates(source: Path | Traversable, names: type[Name]) -> dict[Name, str]:

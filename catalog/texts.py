@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.templates import read_templates
+from bot.templates import Templates, read_templates
 
 
 class Text(StrEnum):
@@ -93,15 +93,7 @@ class Rejected(ValueError):
         self.values = values
 
 
-class Texts:
-    def __init__(self, templates: dict[Text, str]) -> None:
-        self._templates = templates
-
-    def render(self, text: Text, **values: Any) -> str:
-        """The text with its values filled in; a value that is itself a `Text` is rendered first."""
-        filled = {k: self.render(v) if isinstance(v, Text) else v for k, v in values.items()}
-        return self._templates[text].format(**filled)
-
+class Texts(Templates[Text]):
     def say(self, rejected: Rejected) -> str:
         return self.render(rejected.text, **rejected.values)
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from bot.templates import read_templates
+from bot.templates import Templates, read_templates
 
 
 class Text(StrEnum):
@@ -46,12 +45,7 @@ class Text(StrEnum):
     CONSTRAINT_FACT = "constraint_fact"
 
 
-class MemoryTexts:
-    def __init__(self, templates: dict[Text, str]) -> None:
-        self._templates = templates
-
-    def render(self, text: Text | str, **values: Any) -> str:
-        return self._templates[Text(text)].format(**values)
+MemoryTexts = Templates[Text]
 
 
 def load_texts(path: Path | None = None) -> MemoryTexts:

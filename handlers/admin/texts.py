@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.templates import read_templates
+from bot.templates import Templates, read_templates
 
 
 class Text(StrEnum):
@@ -87,12 +87,9 @@ class Text(StrEnum):
     CUSTOMER_BLOCKED = "customer_blocked"
 
 
-class AdminTexts:
-    def __init__(self, templates: dict[Text, str]) -> None:
-        self._templates = templates
-
+class AdminTexts(Templates[Text]):
     def __call__(self, name: Text, /, **values: Any) -> str:
-        return self._templates[name].format(**values)
+        return self.render(name, **values)
 
 
 def load_admin_texts(path: Path | None = None) -> AdminTexts:
