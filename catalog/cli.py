@@ -1,4 +1,4 @@
-"""`python -m bot catalog import FILE [--deactivate-missing] | export FILE | demo`.
+"""`python -m bot catalog import FILE [--sheet NAME] [--deactivate-missing] | export FILE | demo`.
 
 The work lives in `catalog.commands`, imported only when the command runs: its drivers and the LLM client take
 a while to import, and `--help` or a configuration error should answer at once.
@@ -14,11 +14,12 @@ from bot.settings import Settings
 
 def catalog_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    load = actions.add_parser("import", help="load products from a CSV or YAML file (all rows or none)")
+    load = actions.add_parser("import", help="load products from an .xlsx, CSV or YAML file (all rows or none)")
     load.add_argument("file", type=Path)
+    load.add_argument("--sheet", metavar="NAME", help="the .xlsx sheet to read (the first one by default)")
     load.add_argument("--deactivate-missing", action="store_true",
                       help="retire active products whose sku is not in the file")
-    export = actions.add_parser("export", help="write the whole catalog as CSV in the import format")
+    export = actions.add_parser("export", help="write the whole catalog in the import format: .csv or .xlsx by FILE's suffix")
     export.add_argument("file", type=Path)
     actions.add_parser("demo", help="load the demo catalog that ships with the bot")
 

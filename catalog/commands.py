@@ -15,7 +15,7 @@ import asyncpg
 from tqdm import tqdm
 
 from bot.settings import Settings
-from catalog.files import FileRejected, write_csv
+from catalog.files import FileRejected, write_file
 from catalog.importer import Progress, import_file
 from catalog.texts import Text, Texts, load_texts
 from storage.database import DatabaseTarget, connect, open_pool, parse_target, start_embedded
@@ -29,20 +29,23 @@ async def run_catalog(settings: Settings, args: argparse.Namespace) -> None:
         target = await _database(settings, stack)
         pool = await open_pool(target, size=2)
         stack.push_async_callback(pool.close)
-        if args.action == "export":
-            count = write_csv(args.file, await load_products(pool, active_only=False))
-            print(texts.render(Text.EXPORT_DONE, count=count, path=args.file))
-            return
-        if args.action == "import":
-            path, deactivate = args.file, args.deactivate_missing
-        else:
-            path, deactivate = Path(str(resources.files("catalog") / "demo.yaml")), False
         try:
-            report = await import_file(pool, path, deactivate, _progress_bar)
+            if args.action == "export":
+                count = write_file(args.file, await load_products(pool, active_only=False))
+                print(texts.render(Text.EXPORT_DONE, count=count, path=args.file))
+                return
+            if args.action == "import":
+                path, deactivate, sheet = args.file, args.deactivate_missing, args.sheet
+            else:
+                path, deactivate, sheet = Path(str(resources.files("catalog") / "demo.yaml")), False, None
+            report = await import_file(pool, path, deactivate, _progress_bar, sheet)
         except FileRejected as exc:
             _print_errors(texts, exc)
             raise SystemExit(1) from None
-        print(texts.render(Text.IMPORT_DONE, **vars(report)))
+        if report.read_as is not None:
+            print(texts.render(report.read_as.read_as, **report.read_as.details))
+        print(texts.render(Text.IMPORT_DONE, created=report.created, updated=report.updated,
+                           unchanged=report.unchanged, deactivated=report.deactivated))
         await _embed(settings, pool, texts, stack)
 
 

@@ -1,48 +1,35 @@
-"""Catalog files as the shop keeps them: a spreadsheet's CSV export or YAML, read into numbered rows; CSV written back.
+"""Catalog files as the shop keeps them: an Excel workbook, a spreadsheet's CSV export or YAML, read into numbered
+rows; the catalog written back as CSV or Excel.
 
-CSV: a header row with the column names, list cells comma-separated inside one quoted cell; `;`-separated files
-(what a spreadsheet in a Ukrainian locale saves) are read too. YAML: a list of products with the same keys.
+CSV: a header row with the column names, list cells comma-separated inside one quoted cell; UTF-8 (with or
+without BOM) or Windows-1251, `,` or `;` between cells (what Excel saves in a Ukrainian locale). Excel: the first
+sheet or a named one, the header in its first filled row. YAML: a list of products with the same keys.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from catalog.products import COLUMNS, REQUIRED, Product
+from catalog.csv_files import decode, read_csv, write_csv
+from catalog.products import Product
+from catalog.rows import CatalogFile, FileRejected, Row, RowError, column_errors
 from catalog.texts import Rejected, Text
+from catalog.xlsx_files import read_xlsx, write_xlsx
+
+__all__ = ["CatalogFile", "FileRejected", "Row", "RowError", "read_file", "read_rows", "write_csv", "write_file"]
+
+_READABLE = (".csv", ".xlsx", ".yaml", ".yml")
+_WRITABLE = (".csv", ".xlsx")
 
 
-@dataclass(frozen=True)
-class Row:
-    line: int
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: Rejected
-
-
-class FileRejected(Exception):
-    """The file cannot be imported; every problem found, by line."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s)")
-        self.errors = errors
-
-
-def read_rows(path: Path) -> list[Row]:
+def read_file(path: Path, sheet: str | None = None) -> CatalogFile:
+    """Every row of a .csv, .xlsx, .yaml or .yml file, numbered as the shop sees them; FileRejected with every
+    problem of the whole file (unknown format or sheet, unreadable, no rows, unknown or missing columns)."""
     kind = path.suffix.lower()
-    if kind not in (".csv", ".yaml", ".yml"):
+    if kind not in _READABLE:
         raise FileRejected([RowError(0, Rejected(Text.FILE_BAD_FORMAT, path=path))])
     try:
         data = path.read_bytes()
@@ -50,29 +37,28 @@ def read_rows(path: Path) -> list[Row]:
         raise FileRejected([RowError(0, Rejected(Text.FILE_NOT_FOUND, path=path))]) from None
     except OSError as exc:
         raise FileRejected([RowError(0, Rejected(Text.FILE_UNREADABLE, path=path, error=exc.strerror))]) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileRejected([RowError(line, Rejected(Text.FILE_NOT_UTF8, position=exc.start))]) from None
-    rows = _csv_rows(text) if kind == ".csv" else _yaml_rows(text)
-    if not rows:
+    if kind == ".xlsx":
+        read = read_xlsx(data, sheet)
+    elif kind == ".csv":
+        read = read_csv(data)
+    else:
+        text, _ = decode(data)
+        read = CatalogFile(_yaml_rows(text), Text.IMPORT_READ_YAML)
+    if not read.rows:
         raise FileRejected([RowError(0, Rejected(Text.FILE_EMPTY))])
-    return rows
+    return read
 
 
-def _csv_rows(text: str) -> list[Row]:
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = [c.strip().lower() for c in next(reader, [])]
-    _check_columns(columns, 1)
-    rows, line = [], reader.line_num + 1
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append(Row(line, dict(zip(columns, cells, strict=False))))
-        line = reader.line_num + 1
-    return rows
+def read_rows(path: Path, sheet: str | None = None) -> list[Row]:
+    return read_file(path, sheet).rows
+
+
+def write_file(path: Path, products: Iterable[Product]) -> int:
+    """The catalog as .csv (UTF-8) or .xlsx by the file's suffix; returns the number of products written."""
+    kind = path.suffix.lower()
+    if kind not in _WRITABLE:
+        raise FileRejected([RowError(0, Rejected(Text.FILE_BAD_FORMAT, path=path))])
+    return write_xlsx(path, products) if kind == ".xlsx" else write_csv(path, products)
 
 
 def _yaml_rows(text: str) -> list[Row]:
@@ -94,45 +80,8 @@ def _yaml_rows(text: str) -> list[Row]:
             errors.append(RowError(line, Rejected(Text.YAML_ROW_NOT_A_MAPPING)))
             continue
         values = {str(k).strip().lower(): v for k, v in item.items()}
-        errors.extend(_column_errors(list(values), line, required=False))
+        errors.extend(column_errors(list(values), line, required=False))
         rows.append(Row(line, values))
     if errors:
         raise FileRejected(errors)
     return rows
-
-
-def _check_columns(columns: list[str], line: int) -> None:
-    errors = _column_errors(columns, line, required=True)
-    if errors:
-        raise FileRejected(errors)
-
-
-def _column_errors(columns: list[str], line: int, required: bool) -> list[RowError]:
-    unknown = [c for c in columns if c not in COLUMNS]
-    errors = [RowError(line, Rejected(Text.COLUMN_UNKNOWN, column=c, columns=", ".join(COLUMNS))) for c in unknown]
-    if required:
-        errors += [RowError(line, Rejected(Text.COLUMN_MISSING, column=c)) for c in REQUIRED if c not in columns]
-    return errors
-
-
-def write_csv(path: Path, products: Iterable[Product]) -> int:
-    """The import format, so an exported file imports back unchanged. Returns the number of products written."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        count = 0
-        for p in products:
-            writer.writerow([
-                p.sku, p.name, p.description or "", p.category or "", p.subcategory or "", money_text(p.price),
-                ", ".join(f"{size}:{money_text(price)}" for size, price in p.price_by_size.items()),
-                ", ".join(p.sizes), ", ".join(p.colors), p.photo_url or "",
-                ", ".join(f"{color}:{url}" for color, url in p.color_photos.items()),
-                "так" if p.is_active else "ні", p.crm_product_id or "",
-            ])
-            count += 1
-    return count
-
-
-def money_text(amount: Decimal) -> str:
-    """1990.00 → "1990", 1990.50 → "1990.50": what a person would type in a spreadsheet."""
-    return f"{amount:f}" if amount != amount.to_integral_value() else str(int(amount))

@@ -7,12 +7,12 @@ re-import changes nothing), and with `deactivate_missing` the products absent fr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import asyncpg
 
-from catalog.files import FileRejected, Row, RowError, read_rows
+from catalog.files import CatalogFile, FileRejected, Row, RowError, read_file
 from catalog.products import InvalidProduct, Product, parse_product
 from catalog.texts import Rejected, Text
 from storage.products import deactivate_missing, insert_product, products_by_sku, update_product
@@ -28,6 +28,7 @@ class ImportReport:
     updated: int
     unchanged: int
     deactivated: int
+    read_as: CatalogFile | None = field(default=None, compare=False, repr=False)  # how the file was read
 
 
 def validate_rows(rows: list[Row]) -> list[Product]:
@@ -75,8 +76,12 @@ async def import_products(pool: asyncpg.Pool, products: list[Product], deactivat
 
 
 async def import_file(pool: asyncpg.Pool, path: Path, deactivate: bool = False,
-                      progress_for: Callable[[int], Progress] | None = None) -> ImportReport:
-    """Read, validate, write. `progress_for(total)` gives a callback advanced once per written product."""
-    products = validate_rows(read_rows(path))
+                      progress_for: Callable[[int], Progress] | None = None, sheet: str | None = None
+                      ) -> ImportReport:
+    """Read (`sheet`: an .xlsx file's sheet by name, the first when None), validate, write; FileRejected with every
+    problem when anything is wrong. `progress_for(total)` gives a callback advanced once per written product."""
+    read = read_file(path, sheet)
+    products = validate_rows(read.rows)
     progress = progress_for(len(products)) if progress_for else None
-    return await import_products(pool, products, deactivate, progress)
+    report = await import_products(pool, products, deactivate, progress)
+    return replace(report, read_as=read)

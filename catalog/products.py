@@ -5,21 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from catalog.money import parse_money
 from catalog.sizes import parse_size, sorted_sizes
 from catalog.texts import Rejected, Text
 
 COLUMNS = ("sku", "name", "description", "category", "subcategory", "price", "price_by_size", "sizes", "colors",
-           "photo_url", "color_photos", "is_active", "crm_product_id")
+           "photo_url", "color_photos", "is_active", "crm_product_id", "stock")
 REQUIRED = ("sku", "name", "price", "sizes")
-CENT = Decimal("0.01")
-_MAX_PRICE = Decimal("99999999.99")  # NUMERIC(10, 2)
+_MAX_STOCK = 100_000
 _YES = {"так", "1", "true", "yes", "y", "+", "активний", "в продажу"}
 _NO = {"ні", "0", "false", "no", "n", "-", "неактивний", "знято"}
 # `колір:https://…` pairs; a comma only separates pairs where the next one starts (URLs may contain commas).
 _PAIR_SPLIT = re.compile(r"\s*,\s*(?=[^,:]+:)")
+# `122-128:1 990,00 ₴, 134-140:2190`: a comma separates pairs only before the next size, so prices may have one.
+_SIZE_PAIR_SPLIT = re.compile(r"\s*,\s*(?=\d{2,3}(?:\s*[-–—]\s*\d{2,3})?\s*:)")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Product:
     price_by_size: dict[str, Decimal] = field(default_factory=dict)
     is_active: bool = True
     crm_product_id: str | None = None
+    stock: dict[str, int] = field(default_factory=dict)  # pieces left per size; a size not here is not counted
     id: int | None = field(default=None, compare=False)
 
     def price_for(self, size: str) -> Decimal:
@@ -44,6 +47,14 @@ class Product:
         if size not in self.sizes:
             raise KeyError(f"{self.sku} has no size {size}")
         return self.price_by_size.get(size, self.price)
+
+    def in_stock(self, size: str) -> bool:
+        """False only for a size the shop counts and has none of; an uncounted size is taken as available."""
+        return self.stock.get(size, 1) > 0
+
+    @property
+    def sizes_in_stock(self) -> tuple[str, ...]:
+        return tuple(size for size in self.sizes if self.in_stock(size))
 
     @property
     def min_price(self) -> Decimal:
@@ -80,6 +91,7 @@ def parse_product(raw: Mapping[str, Any]) -> Product:
     color_photos = attempt(_color_photos, raw.get("color_photos"), colors) or {}
     photo_url = attempt(_url, raw.get("photo_url"))
     is_active = attempt(_flag, raw.get("is_active"), "is_active")
+    stock = attempt(_stock, raw.get("stock"), sizes) or {}
     if reasons:
         raise InvalidProduct(reasons)
     return Product(
@@ -87,26 +99,8 @@ def parse_product(raw: Mapping[str, Any]) -> Product:
         description=_optional(raw.get("description")), category=_optional(raw.get("category")),
         subcategory=_optional(raw.get("subcategory")), photo_url=photo_url, color_photos=color_photos,
         price_by_size=price_by_size, is_active=is_active, crm_product_id=_optional(raw.get("crm_product_id")),
+        stock=stock,
     )
-
-
-def parse_money(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
-    text = re.sub(r"\s+|грн\.?$", "", str(value).strip().lower())
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        money = Decimal(text)
-    except InvalidOperation:
-        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value) from None
-    if not money.is_finite():
-        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
-    if money < 0:
-        raise Rejected(Text.PRICE_NEGATIVE, value=value)
-    if money > _MAX_PRICE or money != money.quantize(CENT):
-        raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
-    return money.quantize(CENT)
 
 
 def _sizes(value: Any) -> tuple[str, ...]:
@@ -127,7 +121,7 @@ def _colors(value: Any) -> tuple[str, ...]:
 
 
 def _price_by_size(value: Any, sizes: tuple[str, ...]) -> dict[str, Decimal]:
-    pairs = _pairs(value, _items, Text.PRICE_BY_SIZE_MALFORMED)
+    pairs = _pairs(value, _size_pairs, Text.PRICE_BY_SIZE_MALFORMED)
     prices: dict[str, Decimal] = {}
     for size_text, price_text in pairs:
         size = parse_size(size_text).label
@@ -135,6 +129,29 @@ def _price_by_size(value: Any, sizes: tuple[str, ...]) -> dict[str, Decimal]:
             raise Rejected(Text.PRICE_FOR_UNKNOWN_SIZE, size=size)
         prices[size] = parse_money(price_text)
     return prices
+
+
+def _stock(value: Any, sizes: tuple[str, ...]) -> dict[str, int]:
+    """`110-116:3, 122-128:0` (sizes not named are not counted), or one number for every size; blank: none."""
+    if _blank(value):
+        return {}
+    if not isinstance(value, Mapping) and ":" not in str(value):
+        count = _count(value, value)
+        return {size: count for size in sizes}
+    stock: dict[str, int] = {}
+    for size_text, count_text in _pairs(value, _size_pairs, Text.STOCK_MALFORMED):
+        size = parse_size(size_text).label
+        if size not in sizes:
+            raise Rejected(Text.STOCK_FOR_UNKNOWN_SIZE, size=size)
+        stock[size] = _count(count_text, value)
+    return stock
+
+
+def _count(text: Any, cell: Any) -> int:
+    word = _text(text)
+    if isinstance(text, bool) or not word.isdigit() or int(word) > _MAX_STOCK:
+        raise Rejected(Text.STOCK_MALFORMED, value=cell)
+    return int(word)
 
 
 def _color_photos(value: Any, colors: tuple[str, ...]) -> dict[str, str]:
@@ -160,6 +177,10 @@ def _pairs(value: Any, split: Any, malformed: Text) -> list[tuple[str, str]]:
             raise Rejected(malformed, value=value)
         pairs.append((key.strip(), rest.strip()))
     return pairs
+
+
+def _size_pairs(value: Any) -> list[str]:
+    return [part for part in _SIZE_PAIR_SPLIT.split(str(value).strip()) if part]
 
 
 def _url(value: Any) -> str | None:

@@ -31,7 +31,7 @@ async def test_a_bad_file_exits_1_listing_every_bad_row_and_writes_nothing(
     code, out, err = await bot(database_url, tmp_path, "import", "bad.csv")
     assert code == 1
     assert "Каталог не імпортовано, нічого не змінено." in err
-    for line in ("Рядок 3: не заповнено «sku»", "Рядок 4: ціна «дорого» — не число",
+    for line in ("Рядок 3: не заповнено «sku»", "Рядок 4: ціна «дорого» — не сума в гривнях",
                  "Рядок 5: невідомий розмір «XL»", "Рядок 6: артикул A-1 уже є в рядку 2"):
         assert line in err
     assert "Traceback" not in err and out == ""

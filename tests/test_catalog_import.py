@@ -94,13 +94,13 @@ def read_and_validate(path: Path) -> list:  # type: ignore[type-arg]
 
 
 async def test_whole_file_problems_are_reported_too(tmp_path: Path) -> None:
-    cp1251 = tmp_path / "excel.csv"
-    cp1251.write_bytes("sku,name,price,sizes\nA,Сукня,100,122\n".encode("cp1251"))
+    koi8 = tmp_path / "old.csv"  # neither UTF-8 nor Windows-1251: refused at its first line that is not UTF-8
+    koi8.write_bytes("sku,name,price,sizes\nA,Сукня Анна,100,122\n".encode("koi8-r"))
     unknown = write(tmp_path, "typo.csv", "sku,name,prise,sizes\nA,Сукня,100,122\n")
-    cases = {cp1251: [(2, Text.FILE_NOT_UTF8)], tmp_path / "missing.csv": [(0, Text.FILE_NOT_FOUND)],
-             tmp_path: [(0, Text.FILE_BAD_FORMAT)],
+    cases = {koi8: [(2, Text.FILE_NOT_TEXT)], tmp_path / "missing.csv": [(0, Text.FILE_NOT_FOUND)],
+             tmp_path: [(0, Text.FILE_BAD_FORMAT)], write(tmp_path, "p.ods", ""): [(0, Text.FILE_BAD_FORMAT)],
              unknown: [(1, Text.COLUMN_UNKNOWN), (1, Text.COLUMN_MISSING)],
-             write(tmp_path, "p.xlsx", ""): [(0, Text.FILE_BAD_FORMAT)],
+             write(tmp_path, "p.xlsx", "not a workbook"): [(0, Text.XLSX_BROKEN)],
              write(tmp_path, "empty.yaml", ""): [(0, Text.FILE_EMPTY)]}
     for path, expected in cases.items():
         with pytest.raises(FileRejected) as caught:
