@@ -17,8 +17,8 @@ from catalog.customer_details import DeliveryPoint
 from catalog.orders import place_order, price_items, total_of
 from catalog.products import Product
 from catalog.search import SearchQuery
-from catalog.sizes import explain_no_size, size_for_height, Verdict
-from catalog.texts import Rejected, Texts
+from catalog.sizes import explain_no_size, next_size_up, size_for_height, Verdict
+from catalog.texts import Rejected, Text, Texts
 from storage.products import products_by_sku
 
 MAX_RESULTS = 5
@@ -106,6 +106,7 @@ class SalesTools:
         return {"products": [{
             "sku": m.product.sku, "name": m.product.name, "size_for_height": m.size,
             "price": self._money(draft, m.price), "colors": list(m.colors), "category": m.product.category,
+            **({"size_for_height_sold_out": m.sold_out} if m.sold_out else {}),
         } for m in matches[:MAX_RESULTS]]}
 
     async def _recommend_size(self, draft: Draft, sku: str, height_cm: int) -> dict[str, Any]:
@@ -116,7 +117,19 @@ class SalesTools:
         advice = size_for_height(product.sizes, height_cm)
         if advice.verdict is not Verdict.FITS or advice.size is None:
             return {"no_size": explain_no_size(self._texts, advice, product.name, product.sizes)}
+        if not product.in_stock(advice.size):
+            return self._sold_out(draft, product, advice.size, height_cm)
         return {"name": product.name, "size": advice.size, "price": self._money(draft, product.price_for(advice.size))}
+
+    def _sold_out(self, draft: Draft, product: Product, size: str, height_cm: int) -> dict[str, Any]:
+        """The fitting size is sold out: the next size up when the shop has it (to grow into), else a manager."""
+        bigger = next_size_up(product.sizes, size)
+        if bigger is None or not product.in_stock(bigger):
+            return {"sold_out": self._texts.render(Text.SIZE_SOLD_OUT, height=height_cm, product=product.name,
+                                                   size=size)}
+        return {"sold_out": self._texts.render(Text.SIZE_SOLD_OUT_TRY_NEXT, height=height_cm, product=product.name,
+                                               size=size, next_size=bigger),
+                "next_size": bigger, "price": self._money(draft, product.price_for(bigger))}
 
     async def _product_details(self, draft: Draft, sku: str) -> dict[str, Any]:
         product = await self._catalog.product(sku)
@@ -124,7 +137,8 @@ class SalesTools:
             return {"error": f"no product {sku}"}
         draft.products[sku] = product
         return {"name": product.name, "description": product.description, "colors": list(product.colors),
-                "sizes": {size: self._money(draft, product.price_for(size)) for size in product.sizes}}
+                "sizes": {size: self._money(draft, product.price_for(size)) for size in product.sizes_in_stock},
+                "sold_out_sizes": [size for size in product.sizes if not product.in_stock(size)]}
 
     async def _set_cart(self, draft: Draft, items: list[dict[str, Any]]) -> dict[str, Any]:
         lines = [OrderLine(i["sku"], i["size"], i.get("color"), int(i.get("quantity") or 1)) for i in items]

@@ -36,7 +36,7 @@ from storage.orders import (
     order_status,
     set_status,
 )
-from storage.products import products_by_sku
+from storage.products import products_by_sku, take_from_stock
 
 MAX_QUANTITY = 20
 
@@ -78,11 +78,25 @@ def price_items(products: Mapping[str, Product], lines: Iterable[OrderLine]) -> 
         color = _color(product, line.color)
         if not 1 <= line.quantity <= MAX_QUANTITY:
             raise Rejected(Text.ORDER_QUANTITY_INVALID, max=MAX_QUANTITY)
+        _check_stock(product, line)
         items.append(OrderItem(product.id, product.sku, product.name, line.size, color, line.quantity,
                                product.price_for(line.size)))
     if not items:
         raise Rejected(Text.ORDER_EMPTY)
     return items
+
+
+def _check_stock(product: Product, line: OrderLine) -> None:
+    """A counted size must have the pieces asked for; the customer hears which sizes are left instead."""
+    left = product.stock.get(line.size)
+    if left is None or line.quantity <= left:
+        return
+    if left > 0:
+        raise Rejected(Text.ORDER_SIZE_FEW_LEFT, size=line.size, product=product.name, left=left)
+    if not product.sizes_in_stock:
+        raise Rejected(Text.ORDER_PRODUCT_SOLD_OUT, product=product.name)
+    raise Rejected(Text.ORDER_SIZE_SOLD_OUT, size=line.size, product=product.name,
+                   sizes=", ".join(product.sizes_in_stock))
 
 
 def _color(product: Product, asked: str | None) -> str | None:
@@ -111,7 +125,8 @@ async def place_order(pool: asyncpg.Pool, texts: Texts, *, user_id: str, session
         existing = await order_id_by_key(conn, key)
         if existing is not None:
             return PlacedOrder(await _order(conn, existing), created=False)
-        items = price_items(await products_by_sku(conn, {line.sku for line in lines}), lines)
+        products = await products_by_sku(conn, {line.sku for line in lines})
+        items = price_items(products, lines)
         order_id = await insert_order(
             conn, idempotency_key=key, user_id=user_id, session_id=session_id, total=total_of(items),
             customer_name=recipient.name, customer_phone=recipient.phone, customer_city=recipient.city,
@@ -121,9 +136,20 @@ async def place_order(pool: asyncpg.Pool, texts: Texts, *, user_id: str, session
         if order_id is None:  # the same request, running concurrently, committed first
             return PlacedOrder(await _order(conn, await order_id_by_key(conn, key)), created=False)
         await insert_items(conn, order_id, items)
+        await _take_stock(conn, products, items)
         order = await _order(conn, order_id)
         await insert_crm_order(conn, order_id, session_id, key, order_data(order))
     return PlacedOrder(order, created=True)
+
+
+async def _take_stock(conn: asyncpg.Connection, products: Mapping[str, Product], items: list[OrderItem]) -> None:
+    """Counted sizes lose the ordered pieces in the order's transaction, in the cart's canonical order (so two
+    orders lock rows in the same order and cannot deadlock). A size another order has just taken raises Rejected,
+    which rolls the whole order back."""
+    for item in items:
+        product = products[item.sku]
+        if item.size in product.stock and not await take_from_stock(conn, item.product_id, item.size, item.quantity):
+            raise Rejected(Text.ORDER_SIZE_JUST_SOLD, size=item.size, product=item.product_name)
 
 
 async def change_status(pool: asyncpg.Pool, order_id: int, status: OrderStatus) -> Order:

@@ -37,6 +37,7 @@ class Match:
     price: Decimal  # for that size, or the lowest price of the product
     colors: tuple[str, ...]  # the product's colours matching the asked colour (all when none was asked)
     score: float
+    sold_out: str | None = None  # the size for the asked height when the shop has none of it left
 
 
 def search(vocabulary: Vocabulary, products: Sequence[Product], query: SearchQuery,
@@ -60,7 +61,7 @@ def search(vocabulary: Vocabulary, products: Sequence[Product], query: SearchQue
         near = [(similarity.get(c.product.id, 0.0), c) for c in candidates]
         ranked = sorted((x for x in near if x[0] >= MIN_SIMILARITY), key=lambda x: -x[0])[:SIMILAR_ONLY_LIMIT]
     ranked.sort(key=lambda x: (-x[0], x[1].price, x[1].product.name))
-    return [Match(c.product, c.size, c.price, c.colors, round(score, 4)) for score, c in ranked]
+    return [Match(c.product, c.size, c.price, c.colors, round(score, 4), c.sold_out) for score, c in ranked]
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class _Candidate:
     size: str | None
     price: Decimal
     colors: tuple[str, ...]
+    sold_out: str | None = None
 
     @property
     def product(self) -> Product:
@@ -126,16 +128,17 @@ def _filtered(item: _Indexed, query: SearchQuery, category: _Facet, colour: _Fac
     colors = tuple(c for c, (groups, lemmas) in item.colours.items() if colour.matches(groups, lemmas))
     if colour.wanted and not colors:
         return None
-    size = None
+    size = sold_out = None
     if query.height_cm is not None:
         advice = size_for_height(product.sizes, query.height_cm)
-        if advice.verdict is not Verdict.FITS:
+        if advice.verdict is not Verdict.FITS or advice.size is None:
             return None
-        size = advice.size
+        # A sold-out size is never offered; the product stays in the answer so the customer hears it is sold out.
+        size, sold_out = (advice.size, None) if product.in_stock(advice.size) else (None, advice.size)
     price = product.price_for(size) if size else product.min_price
     if query.max_price is not None and price > query.max_price:
         return None
-    return _Candidate(item, size, price, colors)
+    return _Candidate(item, size, price, colors, sold_out)
 
 
 def _score(candidates: list[_Candidate], free: list[Term]) -> list[tuple[_Candidate, float]]:

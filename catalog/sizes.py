@@ -90,6 +90,13 @@ def size_for_height(labels: Iterable[str], height_cm: int) -> SizeAdvice:
     return SizeAdvice(height_cm, Verdict.NOT_AVAILABLE, None)
 
 
+def next_size_up(labels: Iterable[str], label: str) -> str | None:
+    """The product's size right above `label` (a child can grow into it), or None when `label` is its largest."""
+    sizes = [size.label for size in sorted_sizes(labels)]
+    index = sizes.index(label)
+    return sizes[index + 1] if index + 1 < len(sizes) else None
+
+
 def explain_no_size(texts: Texts, advice: SizeAdvice, product: str, labels: Iterable[str]) -> str:
     """What the bot says when a product has no size for the child (it then offers a manager)."""
     sizes = sorted_sizes(labels)

@@ -13,12 +13,17 @@ Executor = asyncpg.Connection | asyncpg.Pool
 _SELECT = """
     SELECT p.id, p.sku, p.name, p.description, p.category, p.subcategory, p.price, p.sizes, p.colors,
            p.photo_url, p.color_photos, p.is_active, p.crm_product_id,
-           COALESCE(sp.sizes, '{}') AS price_sizes, COALESCE(sp.prices, '{}') AS price_values
+           COALESCE(sp.sizes, '{}') AS price_sizes, COALESCE(sp.prices, '{}') AS price_values,
+           COALESCE(ss.sizes, '{}') AS stock_sizes, COALESCE(ss.quantities, '{}') AS stock_quantities
     FROM products p
     LEFT JOIN LATERAL (
         SELECT array_agg(size ORDER BY size) AS sizes, array_agg(price ORDER BY size) AS prices
         FROM product_size_prices WHERE product_id = p.id
     ) sp ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(size ORDER BY size) AS sizes, array_agg(quantity ORDER BY size) AS quantities
+        FROM product_size_stock WHERE product_id = p.id
+    ) ss ON true
 """
 
 
@@ -29,6 +34,7 @@ def _product(row: asyncpg.Record) -> Product:
         photo_url=row["photo_url"], color_photos=dict(row["color_photos"]), is_active=row["is_active"],
         crm_product_id=row["crm_product_id"],
         price_by_size=dict(zip(row["price_sizes"], row["price_values"], strict=True)),
+        stock=dict(zip(row["stock_sizes"], row["stock_quantities"], strict=True)),
     )
 
 
@@ -49,7 +55,7 @@ async def insert_product(conn: asyncpg.Connection, product: Product) -> int:
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
         *_values(product),
     )
-    await _replace_size_prices(conn, product_id, product)
+    await _replace_size_values(conn, product_id, product)
     return product_id
 
 
@@ -61,7 +67,7 @@ async def update_product(conn: asyncpg.Connection, product: Product) -> None:
            WHERE sku = $1 RETURNING id""",
         *_values(product),
     )
-    await _replace_size_prices(conn, product_id, product)
+    await _replace_size_values(conn, product_id, product)
 
 
 def _values(p: Product) -> tuple[object, ...]:
@@ -69,12 +75,25 @@ def _values(p: Product) -> tuple[object, ...]:
             p.photo_url, p.color_photos, p.is_active, p.crm_product_id)
 
 
-async def _replace_size_prices(conn: asyncpg.Connection, product_id: int, product: Product) -> None:
-    await conn.execute("DELETE FROM product_size_prices WHERE product_id = $1", product_id)
-    await conn.executemany(
-        "INSERT INTO product_size_prices (product_id, size, price) VALUES ($1, $2, $3)",
-        [(product_id, size, price) for size, price in product.price_by_size.items()],
+async def _replace_size_values(conn: asyncpg.Connection, product_id: int, product: Product) -> None:
+    """Per-size prices and stock as the file gives them: the file is what the shop has now."""
+    for table, column, values in (("product_size_prices", "price", product.price_by_size),
+                                  ("product_size_stock", "quantity", product.stock)):
+        await conn.execute(f"DELETE FROM {table} WHERE product_id = $1", product_id)
+        await conn.executemany(f"INSERT INTO {table} (product_id, size, {column}) VALUES ($1, $2, $3)",
+                               [(product_id, size, value) for size, value in values.items()])
+
+
+async def take_from_stock(conn: asyncpg.Connection, product_id: int, size: str, quantity: int) -> bool:
+    """Take `quantity` pieces of a counted size, or nothing when fewer are left (False). The conditional UPDATE
+    locks the row: a concurrent order for the same size waits, then sees what this one left. Call it only for a
+    size the product counts (a size without a stock row is not limited)."""
+    left = await conn.fetchval(
+        """UPDATE product_size_stock SET quantity = quantity - $3
+           WHERE product_id = $1 AND size = $2 AND quantity >= $3 RETURNING quantity""",
+        product_id, size, quantity,
     )
+    return left is not None
 
 
 async def deactivate_missing(conn: asyncpg.Connection, keep_skus: Sequence[str]) -> int:

@@ -70,7 +70,27 @@ def test_every_problem_of_a_row_is_reported() -> None:
                        Text.PRICE_FOR_UNKNOWN_SIZE, Text.URL_INVALID, Text.FLAG_INVALID]
 
 
-@pytest.mark.parametrize("price", ["-5", "12.345", "NaN", "1e12", True])
-def test_prices_must_be_money(price: object) -> None:
-    with pytest.raises(InvalidProduct):
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("₴1990", "1990"), ("1 990", "1990"), ("1990 грн", "1990"), ("1 990,00 ₴", "1990"), ("1990.50", "1990.50"),
+    ("1990,5", "1990.50"), ("1\u00a0990,00\u00a0₴", "1990"), ("1990 грн.", "1990"), (" 0 ", "0"),
+    (1990, "1990"), (1990.5, "1990.50")])
+def test_money_is_read_as_people_type_it(typed: object, amount: str) -> None:
+    product = parse_product({"sku": "A", "name": "Сукня", "price": typed, "sizes": "110-116, 122-128",
+                             "price_by_size": f"122-128:{typed}, 110-116:₴2 190,00"})
+    assert product.price == Decimal(amount) and product.price_by_size["122-128"] == Decimal(amount)
+    assert product.price_by_size["110-116"] == Decimal("2190")
+
+
+@pytest.mark.parametrize(("price", "reason"), [
+    ("-5", Text.PRICE_NEGATIVE), ("-1 990 грн", Text.PRICE_NEGATIVE), ("abc", Text.PRICE_NOT_A_NUMBER),
+    ("19,90,00", Text.PRICE_NOT_A_NUMBER), ("1,990", Text.PRICE_NOT_A_NUMBER), ("1 99", Text.PRICE_NOT_A_NUMBER),
+    ("12.345", Text.PRICE_NOT_A_NUMBER), ("₴", Text.PRICE_NOT_A_NUMBER), ("1990 $", Text.PRICE_NOT_A_NUMBER),
+    ("NaN", Text.PRICE_NOT_A_NUMBER), ("1e3", Text.PRICE_NOT_A_NUMBER), ("1e12", Text.PRICE_NOT_A_NUMBER),
+    (True, Text.PRICE_NOT_A_NUMBER)])
+def test_what_is_not_money_is_refused_with_its_reason(price: object, reason: Text) -> None:
+    with pytest.raises(InvalidProduct) as caught:
         parse_product({"sku": "A", "name": "Сукня", "price": price, "sizes": "122"})
+    assert [r.text for r in caught.value.reasons] == [reason]
+    with pytest.raises(InvalidProduct) as caught:
+        parse_product({"sku": "A", "name": "Сукня", "price": "100", "sizes": "122", "price_by_size": f"122:{price}"})
+    assert [r.text for r in caught.value.reasons] == [reason]
