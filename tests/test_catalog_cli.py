@@ -80,3 +80,25 @@ async def test_import_embeds_changed_products_when_a_provider_is_configured(
     assert "Оновлено векторів для пошуку: 2." in out
     assert [len(r["input"]) for r in fake.embedding_requests] == [2]
     assert await db.fetchval("SELECT count(*) FROM products WHERE embedding IS NOT NULL") == 2
+
+
+async def test_excel_and_windows_1251_files_through_the_command(
+        database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
+    await db.execute("TRUNCATE products RESTART IDENTITY CASCADE")
+    excel_csv = ('sku;name;price;price_by_size;sizes;stock\n'
+                 'MIRT-LAGUNA;Костюм Лагуна;1 590,00 грн;"110-116:1 990,00, 122-128:2190";"110-116, 122-128";1\n'
+                 'MIRT-ANNA;Сукня Анна;1850;;122-128;\n')
+    (tmp_path / "excel.csv").write_bytes(excel_csv.encode("cp1251"))
+    code, out, err = await bot(database_url, tmp_path, "import", "excel.csv")
+    assert code == 0, err
+    assert "Прочитано файл CSV: кодування Windows-1251, розділювач «;»." in out and "нових 2" in out
+
+    code, out, err = await bot(database_url, tmp_path, "export", "catalog.xlsx")
+    assert code == 0, err
+    assert "Експортовано товарів: 2 → catalog.xlsx" in out
+    code, out, err = await bot(database_url, tmp_path, "import", "catalog.xlsx", "--sheet", "Каталог")
+    assert code == 0, err
+    assert "Прочитано аркуш «Каталог» файлу Excel." in out and "без змін 2" in out
+
+    code, out, err = await bot(database_url, tmp_path, "import", "catalog.xlsx", "--sheet", "Ціни")
+    assert code == 1 and "у файлі немає аркуша «Ціни» (є: Каталог)" in err and "Traceback" not in err
