@@ -19,7 +19,7 @@ def catalog_arguments(parser: argparse.ArgumentParser) -> None:
     load.add_argument("--sheet", metavar="NAME", help="the .xlsx sheet to read (the first one by default)")
     load.add_argument("--deactivate-missing", action="store_true",
                       help="retire active products whose sku is not in the file")
-    export = actions.add_parser("export", help="write the whole catalog in the import format: .csv or .xlsx by FILE's suffix")
+    export = actions.add_parser("export", help="write the whole catalog in the import format (.csv or .xlsx)")
     export.add_argument("file", type=Path)
     actions.add_parser("demo", help="load the demo catalog that ships with the bot")
 

@@ -137,6 +137,15 @@ async def test_stock_cells_that_are_not_counts_are_refused(tmp_path: Path, cell:
     assert [(e.line, e.reason.text) for e in caught.value.errors] == [(2, reason)]
 
 
+async def test_stock_in_yaml_is_a_mapping_or_one_number(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("- {sku: A, name: Сукня, price: 100, sizes: [110-116, 122-128], stock: {122-128: 0}}\n"
+                    "- {sku: B, name: Сукня, price: 100, sizes: [110-116, 122-128], stock: 4}\n", encoding="utf-8")
+    first, second = validate_rows(read_rows(path))
+    assert first.stock == {"122-128": 0} and first.sizes_in_stock == ("110-116",)
+    assert second.stock == {"110-116": 4, "122-128": 4}
+
+
 def test_the_demo_catalog_ships_as_excel_too() -> None:
     folder = resources.files("catalog")
     assert validate_rows(read_rows(Path(str(folder / "demo.xlsx")))) == validate_rows(

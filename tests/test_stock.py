@@ -104,6 +104,9 @@ async def waiting_for_locks(db: asyncpg.Pool) -> int:
 async def test_two_customers_cannot_both_buy_the_last_piece(db: asyncpg.Pool, stock_catalog: None) -> None:
     tools = SalesTools(db, Catalog(db, load_vocabulary(Morphology())), load_texts(), load_cities())
     first, second = draft(1601), draft(1602)
+    two = {"items": [{"sku": "MIRT-ANNA", "size": "134-140", "color": "рожевий", "quantity": 2}]}
+    refused = await tools.run("set_cart", two, first)
+    assert refused["error"] == "Розміру 134-140 моделі «Сукня Анна» залишилося лише 1 шт."
     async with db.acquire() as other, other.transaction():
         # Another order holds the last 134-140 while both customers pay: both have checked the stock, both wait.
         await other.execute("SELECT 1 FROM product_size_stock WHERE size = '134-140' FOR UPDATE")
@@ -123,8 +126,10 @@ async def test_two_customers_cannot_both_buy_the_last_piece(db: asyncpg.Pool, st
     assert loser.order_id is None and loser.phase is Phase.WAITING_FOR_PAYMENT_METHOD
 
     # Afterwards the size is sold out for everyone, and an uncounted size is not limited.
-    late = await tools.run("choose_payment", {"method": "full"}, draft(1603))
-    assert "розпродано" in late["error"]
+    late = draft(1603)
+    assert "розпродано" in (await tools.run("set_cart", {"items": [
+        {"sku": "MIRT-ANNA", "size": "134-140", "color": "рожевий"}]}, late))["error"]
+    assert "розпродано" in (await tools.run("choose_payment", {"method": "full"}, late))["error"]
     free = draft(1604)
     free.cart = [CartLine(sku="MIRT-ANNA", name="Сукня Анна", size="110-116", color="рожевий", quantity=20,
                           price="1850.00")]
