@@ -37,6 +37,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def read_csv(data: bytes) -> CatalogFile:
+    """Rows numbered by the file's lines (a multi-line cell counts its lines); FileRejected for an unknown encoding
+    or a bad header."""
     text, encoding = decode(data)
     header = text.split("\n", 1)[0]
     try:

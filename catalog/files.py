@@ -50,6 +50,7 @@ def read_file(path: Path, sheet: str | None = None) -> CatalogFile:
 
 
 def read_rows(path: Path, sheet: str | None = None) -> list[Row]:
+    """`read_file(path, sheet).rows`: the numbered rows only."""
     return read_file(path, sheet).rows
 
 

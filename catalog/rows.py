@@ -42,12 +42,14 @@ class CatalogFile:
 
 
 def check_columns(columns: list[str], line: int) -> None:
+    """A header row (lower-cased names) at `line`; FileRejected listing every unknown and missing column."""
     errors = column_errors(columns, line, required=True)
     if errors:
         raise FileRejected(errors)
 
 
 def column_errors(columns: list[str], line: int, required: bool) -> list[RowError]:
+    """Unknown columns, and with `required` the missing required ones, as errors at `line`."""
     unknown = [c for c in columns if c not in COLUMNS]
     errors = [RowError(line, Rejected(Text.COLUMN_UNKNOWN, column=c, columns=", ".join(COLUMNS))) for c in unknown]
     if required:
