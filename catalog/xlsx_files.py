@@ -33,6 +33,9 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> CatalogFile:
             raise FileRejected([RowError(0, Rejected(Text.XLSX_NO_SHEET, sheet=sheet,
                                                      sheets=", ".join(book.sheetnames)))])
         worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+        # Some programs write a wrong used range (e.g. A1:A1) and read-only mode would trust it (openpyxl docs,
+        # "Read-only mode: worksheet dimensions"); read what is there instead.
+        worksheet.reset_dimensions()
         return CatalogFile(_rows(worksheet.iter_rows(values_only=True)), Text.IMPORT_READ_XLSX,
                            {"sheet": worksheet.title})
     finally:

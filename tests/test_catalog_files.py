@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -112,6 +114,20 @@ async def test_a_bad_excel_row_is_reported_with_the_sheets_row_number(db: asyncp
     with pytest.raises(FileRejected) as caught:
         read_rows(path, sheet="Ціни")
     assert load_texts().say(caught.value.errors[0].reason) == "у файлі немає аркуша «Ціни» (є: Інструкція, Прайс)"
+
+
+def test_a_workbook_that_misstates_its_used_range_is_read_whole(tmp_path: Path) -> None:
+    """Some programs write <dimension ref="A1"/> whatever the sheet holds; the rows are there all the same."""
+    good = workbook(tmp_path / "good.xlsx", [typed(row) for row in ROWS])
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(odd, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert count == 1
+            target.writestr(item, data)
+    assert validate_rows(read_rows(odd)) == validate_rows(read_rows(good))
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
