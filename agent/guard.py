@@ -1,20 +1,10 @@
-"""The guard in front of the model: prompt injection and runaway turn counts are answered without an LLM call."""
+"""The guard in front of the model: swearing and "are you a bot?" are answered without an LLM call; attempts to
+steer the model are screened out by agent/injection.py."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
-# Attempts to change the assistant's role or read its instructions, in Ukrainian, Russian and English.
-_INJECTION = re.compile(
-    r"ignore (all |the )?(previous|prior|above) instructions|system prompt|developer mode|\bDAN\b|jailbreak"
-    r"|ти тепер|ты теперь|забудь (всі |все )?(попередні |предыдущие )?(інструкції|инструкции|правила)"
-    r"|(покажи|виведи|розкажи|покажите|выведи)\s+(свої |свои |твої |твои )?(інструкції|инструкции|промпт|prompt)"
-    r"|\"role\"\s*:\s*\"(system|developer|assistant)\"|<\|?(system|im_start)\|?>"
-    r"|(admin|адмін|админ)\w*\s*(override|режим|mode|доступ)",
-    re.IGNORECASE,
-)
-
 
 # Swearing at the assistant, by word roots (Ukrainian, Russian, surzhyk); answered calmly, never by the model.
 _ABUSE = re.compile(
@@ -44,6 +34,3 @@ def clean(text: str) -> str:
     The text is never HTML-escaped here: the model must read what the customer wrote."""
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
-
-def is_injection(text: str) -> bool:
-    return bool(_INJECTION.search(text))
