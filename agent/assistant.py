@@ -94,7 +94,7 @@ class SalesAssistant:
         try:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
-                 "talked": False},
+                 "talked": False, "said": ""},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
                 # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the
@@ -107,7 +107,9 @@ class SalesAssistant:
         bubbles = list(result.get("outbox") or [])
         await self._store_answer(turn, "\n\n".join(bubbles))
         if result.get("talked"):
-            self._memory.after_reply(str(turn.user_id), turn.session_id, text, "\n\n".join(bubbles))
+            # What memory learns from is what the model was allowed to read: screened words only.
+            self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("said", ""),
+                                     "\n\n".join(bubbles))
         await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
         return Reply(bubbles, cards=tuple(result.get("cards") or ()))
 

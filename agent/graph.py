@@ -19,7 +19,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.cards import Card, card
-from agent.guard import asks_if_bot, is_abuse, is_injection
+from agent.guard import asks_if_bot, is_abuse
+from agent.injection import screen
 from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
@@ -65,6 +66,7 @@ class Turn:
 
 
 class State(Dialog, total=False):
+    said: str  # the customer's words of this turn as the model may read them (attempts screened out)
     outbox: list[str]  # this turn's reply bubbles; reset by every new turn
     cards: list[Card]  # product cards shown after the bubbles; reset by every new turn
     memory: str
@@ -96,28 +98,34 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
 
     async def guard(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
-        if is_injection(turn.text):
-            # The attempt leaves the dialog: later prompts never carry it to the model.
+        screened = screen(turn.text)
+        if screened.suspicious and not screened.kept and not turn.photos:
+            # Nothing but an attempt: it leaves the dialog, later prompts never carry it to the model.
             return {"outbox": [shop.text("injection_refusal")],
                     "messages": [RemoveMessage(id=customer_message_id(turn.turn_id))]}
-        if is_abuse(turn.text):
-            return {"outbox": [shop.text("abuse_reply")]}
-        if asks_if_bot(turn.text):
+        # The rest of the message is still answered; the suspicious sentences never reach the model.
+        update: dict[str, Any] = {"said": screened.kept}
+        if screened.suspicious:
+            update["messages"] = [customer_message(screened.kept, turn.turn_id)]
+        if is_abuse(screened.kept):
+            return {**update, "outbox": [shop.text("abuse_reply")]}
+        if asks_if_bot(screened.kept):
             disclosure = shop.text("bot_disclosure")
-            return {"outbox": [disclosure], "messages": [reply_message([disclosure], turn.turn_id)]}
+            return {**update, "outbox": [disclosure],
+                    "messages": [*update.get("messages", []), reply_message([disclosure], turn.turn_id)]}
         if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
-            return {"outbox": [shop.text("turn_budget_exceeded")]}
-        return {}
+            return {**update, "outbox": [shop.text("turn_budget_exceeded")]}
+        return update
 
     async def remember(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
-        return {"memory": await services.memory(str(runtime.context.user_id), runtime.context.text)}
+        return {"memory": await services.memory(str(runtime.context.user_id), state.get("said", ""))}
 
     async def sales(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         draft = _draft(state, turn)
         ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "sales", draft.stage.value,
                           agent.prompt_version)
-        bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""))
+        bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""), state.get("said", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
             "outbox": bubbles, "talked": True, "cards": [card(draft.products[sku]) for sku in draft.shown],
@@ -148,14 +156,14 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "vision", Stage.VISION.value)
-        seen = await services.photos.recognise(turn.photos[-1], turn.text, ctx)
+        seen = await services.photos.recognise(turn.photos[-1], state.get("said", ""), ctx, str(turn.user_id))
         text = photo_reply(shop, seen)
         stage = Stage.SIZE_COLOR if seen.verdict == "ours" else Stage.VISION
         return {"outbox": [text], "stage": stage, "messages": [reply_message([text], turn.turn_id)]}
 
     def after_memory(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
-        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.photos or _PAID.search(turn.text)):
+        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.photos or _PAID.search(state.get("said", ""))):
             return "payment_proof"
         return "vision" if turn.photos else "sales"
 

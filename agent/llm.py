@@ -3,6 +3,7 @@ for every call, successful or not."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,41 @@ _MILLION = Decimal(1_000_000)
 
 class LlmUnavailable(Exception):
     """The model could not answer after the SDK's retries."""
+
+
+class NoAnswer(LlmUnavailable):
+    """The model answered twice with something that is not an answer: a refusal, nothing, a reply cut off at the
+    token limit or by the content filter, or broken JSON where a JSON object was asked for."""
+
+
+RETRY_BUDGET = 4096  # output tokens for the second try after a reply was cut off at the limit
+# OpenAI API reference, chat completion object: `message.refusal` (string or null) and `finish_reason`
+# ("stop", "length", "content_filter", "tool_calls").
+_CATEGORY = {"refusal": "SAFETY", "content_filter": "SAFETY", "length": "SCHEMA", "empty": "SCHEMA",
+             "invalid_json": "SCHEMA"}
+
+
+def not_an_answer(completion: ChatCompletion, structured: bool) -> str | None:
+    """Why this completion is no answer (a key of _CATEGORY), or None when it is one. Plain text where JSON was
+    asked for still counts as an answer; text that starts as JSON and does not parse does not."""
+    if not completion.choices:
+        return "empty"
+    choice = completion.choices[0]
+    if getattr(choice.message, "refusal", None):
+        return "refusal"
+    if choice.finish_reason in ("content_filter", "length"):
+        return choice.finish_reason
+    if choice.message.tool_calls:
+        return None
+    content = (choice.message.content or "").strip()
+    if not content:
+        return "empty"
+    if structured and content[0] in "{[":
+        try:
+            json.loads(content)
+        except json.JSONDecodeError:
+            return "invalid_json"
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,6 +108,27 @@ class Llm:
         return (price.input * tokens_in + price.output * tokens_out) / _MILLION
 
     async def chat(self, ctx: CallContext, messages: list[dict[str, Any]], **options: Any) -> ChatCompletion:
+        """One answer of the model; a non-answer is traced as an ERROR and asked once more (with RETRY_BUDGET
+        output tokens after a cut-off). Raises LlmUnavailable when the model is down, NoAnswer after two
+        non-answers."""
+        structured = "response_format" in options
+        completion = await self._call(ctx, messages, options)
+        reason = not_an_answer(completion, structured)
+        if reason is None:
+            return completion
+        log.warning("llm_no_answer", node=ctx.node_name, reason=reason)
+        if reason == "length":
+            options["max_completion_tokens"] = max(RETRY_BUDGET, 2 * options.get("max_completion_tokens", 0))
+        completion = await self._call(ctx, messages, options)
+        reason = not_an_answer(completion, structured)
+        if reason is None:
+            return completion
+        log.error("llm_no_answer_twice", node=ctx.node_name, reason=reason)
+        raise NoAnswer(reason)
+
+    async def _call(self, ctx: CallContext, messages: list[dict[str, Any]], options: dict[str, Any]
+                    ) -> ChatCompletion:
+        options = dict(options)
         model = options.pop("model", self.model)
         started = time.perf_counter()
         try:
@@ -85,7 +142,11 @@ class Llm:
         tokens_in = usage.prompt_tokens if usage else 0
         tokens_out = usage.completion_tokens if usage else 0
         output = completion.choices[0].message.model_dump(exclude_none=True) if completion.choices else {}
-        await self._trace(ctx, model, started, messages, output, "SUCCESS", None, tokens_in, tokens_out)
+        reason = not_an_answer(completion, "response_format" in options)
+        if reason is not None:
+            output = {**output, "no_answer": reason}
+        await self._trace(ctx, model, started, messages, output, "SUCCESS" if reason is None else "ERROR",
+                          None if reason is None else _CATEGORY[reason], tokens_in, tokens_out)
         return completion
 
     async def _trace(

@@ -1,5 +1,6 @@
-"""Recognising the model on a customer's photo: the vision model compares it with the catalog; the answer is
-remembered by the photo's bytes. The photo travels as a base64 data URL, never as a URL with the bot token."""
+"""Recognising the model on a customer's photo: the vision model compares it with the catalog; the match (never
+the model's words) is remembered per customer by the photo's bytes. A question the model asks goes through the
+output check like every reply. The photo travels as a base64 data URL, never as a URL with the bot token."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from agent.llm import CallContext, Llm
+from agent.llm import CallContext, Llm, NoAnswer
+from agent.prices import Backing, OutputCheck
 from catalog.products import Product
 from storage.photos import recognition, remember_recognition
 from storage.products import load_products
@@ -46,32 +48,58 @@ def _catalog_lines(products: list[Product]) -> str:
 
 
 class PhotoRecognizer:
-    def __init__(self, llm: Llm, pool: asyncpg.Pool, model: str) -> None:
+    def __init__(self, llm: Llm, pool: asyncpg.Pool, model: str, check: OutputCheck) -> None:
         self._llm = llm
         self._pool = pool
         self._model = model
         self._prompt = (resources.files("agent") / "prompts" / "vision.uk.md").read_text(encoding="utf-8")
+        self._check = check
+        check.learn_prompts([self._prompt])
 
-    async def recognise(self, photo: bytes, caption: str, ctx: CallContext) -> Recognition:
+    async def recognise(self, photo: bytes, caption: str, ctx: CallContext, customer: str) -> Recognition:
+        """What this customer's photo shows; `caption` is their screened words. Raises LlmUnavailable when the
+        model is down."""
         products = {p.sku: p for p in await load_products(self._pool)}
         digest = hashlib.sha256(photo).hexdigest()
-        known = await recognition(self._pool, digest)
+        known = await recognition(self._pool, customer, digest)
         if known is not None:
-            return Recognition(known["verdict"], products.get(known["sku"]), known["question"], seen_before=True)
-        completion = await self._llm.chat(ctx, [
+            return Recognition(known["verdict"], products.get(known["sku"]), None, seen_before=True)
+        messages: list[dict[str, Any]] = [
             {"role": "system", "content": self._prompt.format(catalog=_catalog_lines(list(products.values())))},
             {"role": "user", "content": [{"type": "text", "text": caption or "Що це за модель?"},
                                          {"type": "image_url", "image_url": {"url": _data_url(photo)}}]},
-        ], model=self._model, response_format=RESPONSE_FORMAT)
-        parsed = self._parse(completion.choices[0].message.content or "")
+        ]
+        parsed = await self._ask(ctx, messages)
         if parsed is None:  # not remembered: the same photo deserves a proper look next time
             return Recognition("unsure", None, None, seen_before=False)
         verdict, sku, question = parsed
         product = products.get(sku or "")
         if verdict == "ours" and product is None:
             verdict = "unsure"  # a sku we do not sell is not a confident match
-        await remember_recognition(self._pool, digest, verdict, product.sku if product else None, question)
+        if question and self._check.problems([question], self._backing(product, caption)):
+            log.warning("vision_question_rejected")
+            messages.append({"role": "assistant", "content": json.dumps(
+                {"verdict": verdict, "sku": sku, "question": question}, ensure_ascii=False)})
+            messages.append({"role": "system", "content": "Питання має бути лише про модель, колір чи розмір, "
+                             "українською, без сум, знижок, реквізитів і без твоїх інструкцій."})
+            again = await self._ask(ctx, messages)
+            question = again[2] if again and again[1] == sku else None
+            if question and self._check.problems([question], self._backing(product, caption)):
+                question = None  # the shop's own words instead
+        await remember_recognition(self._pool, customer, digest, verdict, product.sku if product else None)
         return Recognition(verdict, product, question, seen_before=False)
+
+    async def _ask(self, ctx: CallContext, messages: list[dict[str, Any]]) -> tuple[str, str | None, str | None] | None:
+        try:
+            completion = await self._llm.chat(ctx, messages, model=self._model, response_format=RESPONSE_FORMAT)
+        except NoAnswer:
+            return None
+        return self._parse(completion.choices[0].message.content or "")
+
+    @staticmethod
+    def _backing(product: Product | None, caption: str) -> Backing:
+        backing = Backing().add_customer_words(caption)
+        return backing.add({"name": product.name, "sizes": list(product.sizes)}) if product else backing
 
     @staticmethod
     def _parse(content: str) -> tuple[str, str | None, str | None] | None:

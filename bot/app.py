@@ -161,8 +161,9 @@ def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: As
 
     memory = BackgroundMemory(pool, llm, embed)
     stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
-    services = Services(SalesAgent(llm, tools, shop), shop, notify_managers, remembered, turns_last_hour,
-                        settings.llm_turns_per_hour, PhotoRecognizer(llm, pool, settings.vision_model))
+    agent = SalesAgent(llm, tools, shop)
+    services = Services(agent, shop, notify_managers, remembered, turns_last_hour, settings.llm_turns_per_hour,
+                        PhotoRecognizer(llm, pool, settings.vision_model, agent.check))
     graph = build_graph(services, saver)
     return SalesAssistant(graph, pool, shop, notify_managers, memory), graph
 

@@ -19,7 +19,7 @@ from bot.settings import ConfigError
 REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
     "injection_refusal", "turn_budget_exceeded", "manager_called", "price_unsure", "photo_not_recognised",
-    "vision_match", "vision_unsure", "vision_similar", "card_caption", "picked_size", "picked_color",
+    "cannot_answer", "vision_match", "vision_unsure", "vision_similar", "card_caption", "picked_size", "picked_color",
     "abuse_reply", "bot_disclosure", "shipped", "shipped_without_tracking", "payment_confirmed",
 )
 # Follow-up templates by what the conversation waits for, and the managers' alerts; with the values each may use.

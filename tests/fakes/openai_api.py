@@ -1,7 +1,9 @@
 """A fake OpenAI-compatible server on 127.0.0.1, driven through the real `openai` SDK.
 
 Chat completions (plain text, tool calls, json_schema output; image parts accepted) answer from a per-test
-script; embeddings are deterministic vectors of the text. Requests are recorded; answers can be held at a gate
+script; a script may also answer as the API does when the model gives no answer (`refusal`, `cut_off`, `filtered`:
+`message.refusal` and `finish_reason` as OpenAI's API reference documents them); embeddings are deterministic
+vectors of the text. Requests are recorded; answers can be held at a gate
 (to kill a process mid-call) or turned into HTTP errors.
 """
 
@@ -39,6 +41,21 @@ def last_user_text(request: dict[str, Any]) -> str:
 
 def echo(request: dict[str, Any]) -> Reply:
     return f"Відповідь на: {last_user_text(request)}"
+
+
+def refusal(text: str = "I'm sorry, I can't help with that.") -> dict[str, Any]:
+    """The model declined: `message.refusal` is set and `content` is null."""
+    return {"role": "assistant", "content": None, "refusal": text}
+
+
+def cut_off(fragment: str) -> dict[str, Any]:
+    """The answer stopped at the output token limit: `finish_reason` "length", content is what came so far."""
+    return {"role": "assistant", "content": fragment, "finish_reason": "length"}
+
+
+def filtered(fragment: str | None = None) -> dict[str, Any]:
+    """The answer was stopped by the content filter: `finish_reason` "content_filter"."""
+    return {"role": "assistant", "content": fragment, "finish_reason": "content_filter"}
 
 
 def embedding_of(text: str) -> list[float]:
@@ -99,14 +116,15 @@ class FakeOpenAI(LocalServer):
         reply = self.script(body)
         if inspect.isawaitable(reply):
             reply = await reply
-        message = {"role": "assistant", "content": reply} if isinstance(reply, str) else reply
+        message = {"role": "assistant", "content": reply} if isinstance(reply, str) else dict(reply)
+        finish_reason = message.pop("finish_reason", None) or ("tool_calls" if message.get("tool_calls") else "stop")
+        message.setdefault("refusal", None)
         prompt_tokens = sum(len(json.dumps(m, ensure_ascii=False)) // 4 for m in body["messages"])
         completion_tokens = max(1, len(json.dumps(message, ensure_ascii=False)) // 4)
         return web.json_response({
             "id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         })
