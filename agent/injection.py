@@ -38,8 +38,8 @@ _REVEAL = r"(show|print|repeat|reveal|output|display|tell me|write out|copy|dump
           r"|перескажи\w*|напиши\w*|скопируй\w*|процитируй\w*)"
 _OWN = r"(your|system|initial|original|hidden|previous|prior|above|свої|твої|ваші|системн\w*|початков\w*|прихован\w*" \
        r"|попередн\w*|свои|твои|ваши|исходн\w*|скрыт\w*|предыдущ\w*)"
-_ABOVE = r"(text|everything|all|words|message)s? (above|before this|so far)|(текст|все|усе|повідомлення|слова)\w* " \
-         r"(вище|з початку|на початку)|(текст|все|сообщени\w*)( что)? (выше|с начала)|first message|перш\w+ " \
+_ABOVE = r"(text|everything|all|words|message)s? (above|before this|so far)|(текст|все|усе|повідомлення|слова)\w*,?" \
+         r"( що| что)?( \w+)? (вище|выше|з початку|на початку|с начала)|first message|перш\w+ " \
          r"повідомлен|перв\w+ сообщени|(з|від|с) (самого )?(початку|начала) (розмови|чату|діалогу|разговора|чата|диалога)" \
          r"|beginning of (the )?(conversation|chat)"
 _ROLE_SWITCH = r"(you are now|you're now|from now on|act as|pretend|roleplay|ти тепер|тепер ти|відтепер|віднині" \
@@ -67,6 +67,11 @@ _WEAK = [re.compile(p) for p in (
     r"(admin|administrator|developer|owner|support|openai|адмін\w*|адміністрац\w*|власник\w*|розробник\w*"
     r"|админ\w*|администрац\w*|владел\w*|разработчик\w*|систем\w*)",
     r"(forwarded|переслано|пересланное|переслане)",
+    r"(from|від|от) (the )?(admin|administrator|owner|developer|адміністратор\w*|администратор\w*|власник\w*"
+    r"|владельц\w*|розробник\w*|разработчик\w*)",
+    r"(what|що|что) (were you|have you been|тобі|вам|тебе) (told|instructed|сказали|написали|веліли|велели)"
+    r"( \w+)? (before|до|перед|на початку|в начале|initially|at the start)",
+    r"word for word|verbatim|дослівно|слово в слово|дословно",
     r"(дай|дайте|надай|надайте|зроби|зробіть|постав|поставте|оформи|оформіть|give|apply|set|make|сделай|поставь)"
     r"\W+(\w+\W+){0,3}?(знижк|скидк|discount|безкоштовн|бесплатн|free|ціну|цену|price)",
     r"(нов\w+|інш\w+|друг\w+|new|other)\W+(\w+\W+){0,1}?(реквізит|реквизит|номер карт|картк|карт[уы]|iban|card)",

@@ -59,8 +59,10 @@ _HALF = re.compile(r"пів\s?ціни|півціни|пол\s?цены|поло
 _DISCOUNT = re.compile(r"знижк\w*|скидк\w*|discount\w*|промокод\w*|promo\w*|акці[яйї]\w*|акци[яи]\w*", re.IGNORECASE)
 _NEGATION = re.compile(r"(?<!\w)(не|нема\w*|нет|no|not)(?!\w)", re.IGNORECASE)
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
-_CARD = re.compile(r"(?<!\d)\d(?:[ \-]?\d){12,18}(?!\d)|(?:карт\w*|card)\D{0,12}\d{4}", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\d+])(?:\+?3?8?\s?)?\(?0\d{2}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
+# A card number whole, masked ("4149 60** **** 5678") or begun ("4149…"); "карткою 1850 грн" is not one.
+_CARD = re.compile(r"(?<!\d)\d(?:[ \-]?\d){12,18}(?!\d)|(?<!\d)\d{4}(?:[ \-]?[\d*•x]{4}){3}(?!\d)"
+                   r"|(?<![\d.,])\d{4}(?:[ \-]?\d{2,4})?\s?(?:…|\.{3})")
+_PHONE = re.compile(r"(?<![\d+])(?:\+?\s?38\s?)?\(?0[\s\-]?\(?\d{2}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
 _WORD = re.compile(r"[\w']+")
 
 

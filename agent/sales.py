@@ -73,7 +73,7 @@ class SalesAgent:
         self._shop = shop
         self._system, self._stages, self.prompt_version = load_prompts(shop)
         self.check = OutputCheck(shop.payment.requisites, [self._system, *self._stages.values(),
-                                                           *_CORRECTIONS.values()])
+                                                           *_CORRECTIONS.values()], shop.reply_language)
 
     async def reply(self, dialog: Dialog, draft: Draft, ctx: CallContext, memory: str, said: str) -> list[str]:
         """The reply bubbles to `said` (the customer's screened words): checked by the output check, asked once
@@ -131,6 +131,9 @@ class SalesAgent:
 
     def _backing(self, dialog: Dialog, draft: Draft, facts: list[Any], said: str) -> Backing:
         backing = Backing().add_amounts(self._allowed_amounts(dialog, draft)).add_customer_words(said)
+        for message in dialog.get("messages", []):
+            if message.type == "human":  # the child's height or age said earlier in the dialog
+                backing.add_customer_words(str(message.content))
         backing.add(self._shop.payment.cash_on_delivery_fee).add(dict(draft.customer))
         for fact in facts:
             backing.add(fact)

@@ -44,6 +44,7 @@ class Shop:
     llm_prices: dict[str, Price]
     payment: Payment
     followups: dict[str, str]
+    reply_language: str = "uk"  # ISO 639-1; replies in another language are asked again (agent/prices.py)
 
     def text(self, key: str, **values: Any) -> str:
         return self.texts[key].format(persona=self.persona, shop=self.name, **values)
@@ -76,6 +77,7 @@ def load_shop(path: Path | None) -> Shop:
         llm_prices=_prices(data.get("llm_prices") or {}, source),
         payment=_payment(data.get("payment") or {}, source),
         followups=_followups(data.get("followups") or {}, source),
+        reply_language=str(data.get("reply_language") or "uk"),
     )
 
 
