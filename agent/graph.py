@@ -163,7 +163,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
 
     def after_memory(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
-        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and (turn.photos or _PAID.search(state.get("said", ""))):
+        paid = turn.photos or _PAID.search(state.get("said", ""))
+        if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and paid:
             return "payment_proof"
         return "vision" if turn.photos else "sales"
 

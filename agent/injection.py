@@ -39,15 +39,16 @@ _REVEAL = r"(show|print|repeat|reveal|output|display|tell me|write out|copy|dump
 _OWN = r"(your|system|initial|original|hidden|previous|prior|above|свої|твої|ваші|системн\w*|початков\w*|прихован\w*" \
        r"|попередн\w*|свои|твои|ваши|исходн\w*|скрыт\w*|предыдущ\w*)"
 _ABOVE = r"(text|everything|all|words|message)s? (above|before this|so far)|(текст|все|усе|повідомлення|слова)\w*,?" \
-         r"( що| что)?( \w+)? (вище|выше|з початку|на початку|с начала)|first message|перш\w+ " \
-         r"повідомлен|перв\w+ сообщени|(з|від|с) (самого )?(початку|начала) (розмови|чату|діалогу|разговора|чата|диалога)" \
+         r"( що| что)?( \w+)? (вище|выше|з початку|на початку|с начала)|first message|перш\w+ повідомлен" \
+         r"|перв\w+ сообщени|(з|від|с) (самого )?(початку|начала) (розмови|чату|діалогу|разговора|чата|диалога)" \
          r"|beginning of (the )?(conversation|chat)"
 _ROLE_SWITCH = r"(you are now|you're now|from now on|act as|pretend|roleplay|ти тепер|тепер ти|відтепер|віднині" \
                r"|уяви,? що ти|вдавай|зіграй роль|ты теперь|теперь ты|с этого момента|представь,? что ты" \
                r"|притворись|сыграй роль)"
-_ROLE = r"(dan|developer|розробник|разработчик|admin|адмін|админ|mode|режим|free|вільн|свобод|unrestricted|без " \
+_ROLE = r"(dan|developer|розробник|разработчик|admin|адмін|админ|mode|режим|(free|вільн\w*|свобод\w*) (from|of|від|от) (rules|правил|обмежень|ограничений)|unrestricted|без " \
         r"обмежень|без ограничений|jailbr|не консультант|не продав|інш\w+ (бот|ші|асистент)|друг\w+ (бот|ии)" \
-        r"|\bai\b|\bші\b|\bии\b|owner|власни|владел|manager|менеджер|assistant|асистент|ассистент|персонаж|character|model|модель|gpt|chatgpt)"
+        r"|\bai\b|\bші\b|\bии\b|owner|власни|владел|assistant|асистент|ассистент|персонаж|character|gpt" \
+        r"|(different|another|інш\w+|друг\w+) (model|модель))"
 
 _STRONG = [re.compile(p) for p in (
     _OVERRIDE + r"\W+(\w+\W+){0,4}?" + _TARGET,

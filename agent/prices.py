@@ -52,8 +52,8 @@ _CURRENCY_FIRST = re.compile(rf"(?:₴|\$|€|uah|usd|eur)\s?(?P<a>{_NUMBER})", 
 _NUMBER_WORD = (r"(?:од[иі]н\w*|одна|дв[аіе]\w*|три\w*|чотир\w*|четыр\w*|п'?ят\w*|шіст\w*|шест\w*|сім\w*|сем\w*"
                 r"|вісім\w*|восем\w*|дев'?ят\w*|десят\w*|сорок\w*|сто|сотн\w*|\w+сот\w*|тисяч\w*|тысяч\w*"
                 r"|one|two|three|four|five|six|seven|eight|nine|ten|\w+ty|hundred|thousand)")
-_IN_WORDS = re.compile(rf"(?<!\w){_NUMBER_WORD}(?:\s+{_NUMBER_WORD})*\s+(?:{_UNITS[Kind.MONEY]}|{_UNITS[Kind.PERCENT]})",
-                       re.IGNORECASE)
+_IN_WORDS = re.compile(
+    rf"(?<!\w){_NUMBER_WORD}(?:\s+{_NUMBER_WORD})*\s+(?:{_UNITS[Kind.MONEY]}|{_UNITS[Kind.PERCENT]})", re.IGNORECASE)
 _HALF = re.compile(r"пів\s?ціни|півціни|пол\s?цены|половин\w* (ціни|вартості|цены|стоимости)|half[- ]price|half off",
                    re.IGNORECASE)
 _DISCOUNT = re.compile(r"знижк\w*|скидк\w*|discount\w*|промокод\w*|promo\w*|акці[яйї]\w*|акци[яи]\w*", re.IGNORECASE)
