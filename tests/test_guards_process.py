@@ -166,3 +166,36 @@ async def test_5_a_reply_in_russian_is_asked_again_in_ukrainian(wire: Wire, db: 
         wire.telegram.send(chat, "Здравствуйте, нужно платье")
         assert await wire.telegram.wait_for_messages(chat, 1) == [
             "Підкажіть, будь ласка, зріст дитини — підберу розмір."]
+
+
+async def test_4_a_photo_the_vision_model_will_not_answer_gets_the_shops_words(
+    wire: Wire, db: asyncpg.Pool, demo_catalog: None
+) -> None:
+    chat = 1309
+    wire.openai.script = lambda request: refusal()
+    async with running_bot(wire):
+        wire.telegram.send(chat, photo="refused-photo")
+        assert await wire.telegram.wait_for_messages(chat, 1) == [SHOP.text("photo_not_recognised")]
+    assert len(wire.openai.requests_for("photo")) == 2  # asked once more, then the shop's words
+    assert await db.fetchval("SELECT count(*) FROM photo_recognitions WHERE customer_id = $1", str(chat)) == 0
+
+
+async def test_5_no_order_without_a_confirmed_recipient(wire: Wire, db: asyncpg.Pool, demo_catalog: None) -> None:
+    chat = 1310
+
+    def skips_confirmation(request: dict[str, Any]) -> Any:
+        result, text = tool_result(request), last_user_text(request)
+        if result is None and "рожевий" in text:
+            return call("set_cart", items=[{"sku": "MIRT-ANNA", "size": "122-128", "color": "рожевий"}])
+        if result is None and "Петренко" in text:
+            return call("record_customer_details", full_name="Петренко Оксана", phone="0951234567", city="Київ",
+                        delivery_point="відділення 25")
+        if result is not None and "read_back" in result:
+            return call("choose_payment", method="full")  # straight to payment, the customer never confirmed
+        return say("Записала!", state="STATE_5_PAYMENT_DELIVERY")
+
+    wire.openai.script = skips_confirmation
+    async with running_bot(wire):
+        replies = await talk(wire, chat, ["Анна 122-128, рожевий", "Петренко Оксана, 0951234567, Київ, відділення 25"])
+    assert "Реквізити" not in "\n".join(replies) and "Повна оплата" not in "\n".join(replies)
+    assert await db.fetchval("SELECT count(*) FROM orders WHERE session_id = $1", str(chat)) == 0
