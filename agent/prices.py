@@ -10,7 +10,6 @@ then shows the shop's honest fallback text.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,6 +63,7 @@ _CARD = re.compile(r"(?<!\d)\d(?:[ \-]?\d){12,18}(?!\d)|(?<!\d)\d{4}(?:[ \-]?[\d
                    r"|(?<![\d.,])\d{4}(?:[ \-]?\d{2,4})?\s?(?:…|\.{3})")
 _PHONE = re.compile(r"(?<![\d+])(?:\+?\s?38\s?)?\(?0[\s\-]?\(?\d{2}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
 _WORD = re.compile(r"[\w']+")
+_BARE = re.compile(rf"\s*(?:{_NUMBER})(?:\s*[-–]\s*(?:{_NUMBER}))?\s*")
 
 
 @dataclass(frozen=True)
@@ -122,13 +122,15 @@ class Backing:
     discount: bool = False
 
     def add(self, value: Any) -> Backing:
-        """Add a tool result (any JSON-like value) or a text of the shop's."""
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        for claim in claims(text):
-            self.stated[claim.kind].update(claim.values)
-            self.discount |= claim.kind in (Kind.DISCOUNT, Kind.PERCENT)
-        self.bare.update(v for n in re.findall(_NUMBER, _without_requisites(text)) if (v := _decimal(n)) is not None)
-        self.phones.update(_digits(p)[-9:] for p in _PHONE.findall(text))
+        """Add a tool result (any JSON-like value) or a text of the shop's. A value that is only a number or a
+        range ("1850", 12, "122-128") is bare; inside free text only numbers with their unit count."""
+        for text in _leaves(value):
+            for claim in claims(text):
+                self.stated[claim.kind].update(claim.values)
+                self.discount |= claim.kind in (Kind.DISCOUNT, Kind.PERCENT)
+            if _BARE.fullmatch(text):
+                self.bare.update(v for n in re.findall(_NUMBER, text) if (v := _decimal(n)) is not None)
+            self.phones.update(_digits(p)[-9:] for p in _PHONE.findall(text))
         return self
 
     def add_amounts(self, values: Iterable[Decimal | str]) -> Backing:
@@ -140,7 +142,8 @@ class Backing:
         to them): never money, discounts or requisites."""
         self.phones.update(_digits(p)[-9:] for p in _PHONE.findall(text))
         self.stated[Kind.MEASURE].update(v for c in claims(text) if c.kind is Kind.MEASURE for v in c.values)
-        self.stated[Kind.MEASURE].update(v for n in re.findall(_NUMBER, text) if (v := _decimal(n)) is not None)
+        numbers = re.findall(_NUMBER, _without_requisites(text))
+        self.stated[Kind.MEASURE].update(v for n in numbers if (v := _decimal(n)) is not None)
         return self
 
     def backs(self, claim: Claim) -> bool:
@@ -186,6 +189,19 @@ class OutputCheck:
 
     def unbacked(self, bubbles: Iterable[str], backing: Backing) -> list[Claim]:
         return [c for b in bubbles for c in claims(b) if not backing.backs(c)]
+
+
+def _leaves(value: Any) -> Iterable[str]:
+    """Every key and scalar of a JSON-like value, as text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None:
+        yield str(value)
 
 
 def _ngrams(text: str) -> set[tuple[str, ...]]:

@@ -134,7 +134,7 @@ class SalesAgent:
         for message in dialog.get("messages", []):
             if message.type == "human":  # the child's height or age said earlier in the dialog
                 backing.add_customer_words(str(message.content))
-        backing.add(self._shop.payment.cash_on_delivery_fee).add(dict(draft.customer))
+        backing.add(self._shop.payment.cash_on_delivery_fee).add_customer_words(draft.customer.get("phone", ""))
         for fact in facts:
             backing.add(fact)
         return backing

@@ -78,3 +78,9 @@ def test_a_reply_in_russian_or_english_is_refused() -> None:
     assert CHECK.problems(["Hello! This dress fits perfectly, which colour would you like?"], turn()) == [
         Problem.LANGUAGE]
     assert CHECK.problems(["Вітаю! Сукня Анна (Anna) — гарний вибір."], turn()) == []
+
+
+def test_a_number_inside_a_tools_words_backs_no_amount() -> None:
+    backing = turn().add({"read_back": "Петренко Оксана, +380951234567, Київ, Відділення №25"})
+    assert CHECK.problems(["Доставка коштуватиме 25 грн"], backing) == [Problem.AMOUNT]
+    assert CHECK.problems(["Ваше відділення №25, сукня 1850 грн"], backing) == []
