@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-PROMPT_NGRAM = 6
+PROMPT_NGRAM = 8  # words in a row; a self-introduction shares 7 with the first line of the instructions
 
 
 class Kind(StrEnum):
@@ -106,11 +106,6 @@ def claims(text: str) -> list[Claim]:
     return found
 
 
-def amounts(text: str) -> list[Decimal]:
-    """The money amounts a text states (in digits), in order."""
-    return [c.values[0] for c in claims(text) if c.kind is Kind.MONEY and c.values]
-
-
 @dataclass
 class Backing:
     """What this turn's tools, the dialog and the shop stated. A number without a unit (a price field "1850", a
@@ -158,18 +153,20 @@ class Backing:
 class OutputCheck:
     """The shop's rules for any text a customer reads. `own` is the shop's own text holding its IBAN, card and
     phone (the payment requisites); `prompts` are the instructions the models get; `language` is the shop's
-    reply language (ISO 639-1; "uk" is checked, others are not)."""
+    reply language (ISO 639-1; "uk" is checked, others are not); `public` are the shop's own texts for customers."""
 
-    def __init__(self, own: str, prompts: Iterable[str], language: str = "uk") -> None:
+    def __init__(self, own: str, prompts: Iterable[str], language: str = "uk", public: Iterable[str] = ()) -> None:
         self._own_ids = {re.sub(r"\s", "", m).upper() for p in (_IBAN, _CARD) for m in p.findall(own)}
         self._own_phones = {_digits(p)[-9:] for p in _PHONE.findall(own)}
         self._grams: set[tuple[str, ...]] = set()
+        self._public = {gram for text in public for gram in _ngrams(text)}
         self._language = language
         self.learn_prompts(prompts)
 
     def learn_prompts(self, prompts: Iterable[str]) -> None:
+        """Add instructions whose lines must never be shown (words the shop itself says to customers may)."""
         for prompt in prompts:
-            self._grams |= _ngrams(prompt)
+            self._grams |= _ngrams(prompt) - self._public
 
     def problems(self, bubbles: Iterable[str], backing: Backing) -> list[Problem]:
         """What is wrong with these bubbles, most serious first; empty when they may be sent."""

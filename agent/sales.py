@@ -72,8 +72,8 @@ class SalesAgent:
         self._tools = tools
         self._shop = shop
         self._system, self._stages, self.prompt_version = load_prompts(shop)
-        self.check = OutputCheck(shop.payment.requisites, [self._system, *self._stages.values(),
-                                                           *_CORRECTIONS.values()], shop.reply_language)
+        prompts = [self._system, *self._stages.values(), *_CORRECTIONS.values()]
+        self.check = OutputCheck(shop.payment.requisites, prompts, shop.reply_language, shop.texts.values())
 
     async def reply(self, dialog: Dialog, draft: Draft, ctx: CallContext, memory: str, said: str) -> list[str]:
         """The reply bubbles to `said` (the customer's screened words): checked by the output check, asked once

@@ -8,7 +8,7 @@ import pytest
 
 from agent.guard import asks_if_bot, clean, is_abuse
 from agent.injection import screen
-from agent.prices import Backing, amounts, claims
+from agent.prices import Backing, claims
 from agent.state import TRANSITIONS, Stage, next_stage
 
 
@@ -52,7 +52,7 @@ def test_control_characters_are_dropped_but_lines_kept() -> None:
 
 
 def test_amounts_in_a_reply_are_read_in_the_forms_customers_see() -> None:
-    assert amounts("Сукня 1 850 грн, костюм 1990₴, разом 3840,00 гривень") == [
+    assert [c.values[0] for c in claims("Сукня 1 850 грн, костюм 1990₴, разом 3840,00 гривень")] == [
         Decimal("1850"), Decimal("1990"), Decimal("3840.00")]
     backing = Backing().add_amounts([Decimal("1850.00"), Decimal("200")])
     assert all(backing.backs(c) for c in claims("1850 грн і 200 грн"))

@@ -10,7 +10,7 @@ from bot.shop import load_shop
 
 SHOP = load_shop(None)
 SYSTEM, STAGES, _ = load_prompts(SHOP)
-CHECK = OutputCheck(SHOP.payment.requisites, [SYSTEM, *STAGES.values()])
+CHECK = OutputCheck(SHOP.payment.requisites, [SYSTEM, *STAGES.values()], "uk", SHOP.texts.values())
 
 
 def turn() -> Backing:
@@ -30,6 +30,7 @@ def turn() -> Backing:
     "Реквізити для оплати: IBAN: UA213052990000026007233566001",
     "Оплатити можна карткою — 1850 грн.",
     "Комісія пошти 2% + 20 грн.",
+    "Вітаю! Я Олена, консультантка інтернет-магазину дитячого одягу MIRT 🌸 Для кого шукаємо одяг?",
 ])
 def test_a_reply_backed_by_the_turn_passes(reply: str) -> None:
     backing = turn().add(SHOP.payment.cash_on_delivery_fee)
