@@ -5,9 +5,11 @@ the customer reads stays right. The numbers refer to the reproduced failures of 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import pytest
 
 from bot.shop import load_shop
 from tests.fakes.openai_api import cut_off, filtered, last_user_text, refusal
@@ -115,21 +117,6 @@ async def test_4_answers_that_are_not_answers_never_reach_the_customer(wire: Wir
     assert {r["error_category"] for r in failed} == {"SAFETY", "SCHEMA"}
 
 
-async def test_4_a_cut_off_answer_is_asked_again_with_room_to_finish(wire: Wire, db: asyncpg.Pool) -> None:
-    chat = 1306
-
-    def verbose(request: dict[str, Any]) -> Any:
-        if request.get("max_completion_tokens", 0) < 4096:
-            return cut_off('{"bubbles": ["Для зросту 122 раджу')
-        return say("Для зросту 122 раджу подивитися сукні — розповісти більше?", state="STATE_1_DISCOVERY")
-
-    wire.openai.script = verbose
-    async with running_bot(wire):
-        wire.telegram.send(chat, "Що порадите на 122?")
-        assert await wire.telegram.wait_for_messages(chat, 1) == [
-            "Для зросту 122 раджу подивитися сукні — розповісти більше?"]
-
-
 async def test_5_no_payment_options_without_a_priced_cart(wire: Wire, db: asyncpg.Pool, demo_catalog: None) -> None:
     chat = 1307
 
@@ -153,19 +140,23 @@ async def test_5_no_payment_options_without_a_priced_cart(wire: Wire, db: asyncp
     assert await db.fetchval("SELECT count(*) FROM orders WHERE session_id = $1", str(chat)) == 0
 
 
-async def test_5_a_reply_in_russian_is_asked_again_in_ukrainian(wire: Wire, db: asyncpg.Pool) -> None:
-    chat = 1308
+GOOD = "Для зросту 122 раджу подивитися сукні — розповісти більше?"
 
-    def russian_first(request: dict[str, Any]) -> Any:
-        if request["messages"][-1]["role"] == "system":  # the correction after the check
-            return say("Підкажіть, будь ласка, зріст дитини — підберу розмір.", state="STATE_1_DISCOVERY")
-        return say("Здравствуйте! Подскажите, пожалуйста, рост ребёнка — подберём размер.", state="STATE_1_DISCOVERY")
 
-    wire.openai.script = russian_first
+@pytest.mark.parametrize(("chat", "first", "second_try"), [
+    # 4: cut off at the output limit; the second try has room to finish.
+    (1306, cut_off('{"bubbles": ["Для зросту 122 раджу'), lambda r: r.get("max_completion_tokens", 0) >= 4096),
+    # 5: in Russian; the second try follows the check's correction.
+    (1308, say("Здравствуйте! Подскажите, пожалуйста, рост ребёнка — подберём размер.", state="STATE_1_DISCOVERY"),
+     lambda r: r["messages"][-1]["role"] == "system"),
+])
+async def test_a_reply_that_fails_once_is_asked_again_and_the_second_one_shown(
+    wire: Wire, db: asyncpg.Pool, chat: int, first: Any, second_try: Callable[[dict[str, Any]], bool]
+) -> None:
+    wire.openai.script = lambda request: say(GOOD, state="STATE_1_DISCOVERY") if second_try(request) else first
     async with running_bot(wire):
-        wire.telegram.send(chat, "Здравствуйте, нужно платье")
-        assert await wire.telegram.wait_for_messages(chat, 1) == [
-            "Підкажіть, будь ласка, зріст дитини — підберу розмір."]
+        wire.telegram.send(chat, "Що порадите на 122?")
+        assert await wire.telegram.wait_for_messages(chat, 1) == [GOOD]
 
 
 async def test_4_a_photo_the_vision_model_will_not_answer_gets_the_shops_words(
