@@ -9,6 +9,7 @@ from aiogram import Dispatcher
 
 from handlers.admin import admin_router
 from handlers.admin.orders import NewOrderCards
+from handlers.buttons import leftover_router
 from handlers.conversation import conversation_router
 from handlers.customers import CustomerMiddleware
 from handlers.forget import forget_router
@@ -31,4 +32,5 @@ def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> D
         observer.outer_middleware(HandoffGate())  # in human mode the assistant never sees the customer
         observer.outer_middleware(NewOrderCards())
     dispatcher.include_router(conversation)
+    dispatcher.include_router(leftover_router())  # last: any press nobody took is answered, nothing more
     return dispatcher

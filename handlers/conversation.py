@@ -13,6 +13,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from agent.assistant import CustomerTurn, Reply, SalesAssistant
 from bot.settings import Settings
 from bot.shop import Shop
+from handlers.buttons import OwnPrivateChat
 from handlers.cards import PICK, picked, send_card
 from handlers.replies import send_text
 
@@ -116,5 +117,5 @@ def conversation_router() -> Router:
     router.message.register(restart, Command("restart"))
     router.message.register(customer_message, F.text | F.photo)
     router.message.register(unsupported)
-    router.callback_query.register(card_button, F.data.startswith(f"{PICK}:"))
+    router.callback_query.register(card_button, OwnPrivateChat(), F.data.startswith(f"{PICK}:"))
     return router

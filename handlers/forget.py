@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from handlers.buttons import OwnPrivateChat
 from memory.erase import forget_customer
 from memory.texts import MemoryTexts, Text, load_texts
 
@@ -19,13 +20,14 @@ def forget_router() -> Router:
     texts = load_texts()  # at start: a missing text stops the process instead of failing a customer later
     router = Router(name="forget")
     router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(OwnPrivateChat())  # a forged press elsewhere (the managers' group) erases nothing
 
     async def ask(message: Message) -> None:
         await message.answer(texts.render(Text.FORGET_ASK), reply_markup=confirmation(texts))
 
     async def confirmed(callback: CallbackQuery, db: asyncpg.Pool, checkpointer: BaseCheckpointSaver) -> None:
-        chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-        counts = await forget_customer(db, checkpointer, str(callback.from_user.id), str(chat_id))
+        customer = str(callback.from_user.id)  # OwnPrivateChat: the chat is the customer's own
+        counts = await forget_customer(db, checkpointer, customer, customer)
         await callback.answer()
         await _replace(callback, texts.render(Text.FORGET_DONE, **counts))
 

@@ -3,26 +3,37 @@
 Polling runs with handle_as_tasks=False, so Telegram's offset moves past an update only after this middleware
 returned, i.e. after the update is safely stored. While Postgres is unreachable the middleware keeps retrying and
 polling waits: the update is neither acknowledged nor dropped. The turn itself runs later in the chat's lane.
+
+A value Postgres refuses is not an outage: characters it cannot store (NUL, lone surrogates) are removed from the
+whole update before anything sees it, so texts, captions, callback data and names reach every table clean, and
+the row notes the removal. An update refused even then is quarantined (kept as ids and the reason, one alert to
+the managers) and acknowledged; polling goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
+from handlers.admin.desk import ManagersDesk
+from handlers.admin.texts import AdminTexts, Text
 from handlers.lanes import ChatLanes, Delivery
-from storage import inbox
+from storage import handoffs, inbox
+from storage.sanitize import clean, clean_text, is_data_error
 
 log = structlog.get_logger(__name__)
 
 UNANSWERED = "llm_unavailable"  # the outcome of a turn the model could not answer
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+T = TypeVar("T")
 
 
 def chat_of(update: Update) -> int:
@@ -49,7 +60,9 @@ class InboxMiddleware(BaseMiddleware):
         assert isinstance(event, Update)
         chat_id = chat_of(event)
         with structlog.contextvars.bound_contextvars(update_id=event.update_id, chat_id=chat_id):
-            arrival = await self._store(event, chat_id)
+            event, arrival = await self._store(event, chat_id, data)
+            if arrival is inbox.Arrival.QUARANTINED:
+                return None
             if arrival is inbox.Arrival.HANDLED or self._lanes.is_queued(event.update_id):
                 log.info("update_duplicate_skipped", arrival=arrival.value)
                 return None
@@ -57,16 +70,55 @@ class InboxMiddleware(BaseMiddleware):
             self._lanes.submit(Delivery(event, chat_id, handler, data))
         return None
 
-    async def _store(self, update: Update, chat_id: int) -> inbox.Arrival:
-        payload = update.model_dump(mode="json", exclude_none=True)
+    async def _store(self, update: Update, chat_id: int, data: dict[str, Any]) -> tuple[Update, inbox.Arrival]:
+        """Store the update (cleaned, if it had to be); returns the update the handlers get and how it arrived."""
+        payload, removed = clean(update.model_dump(mode="json", exclude_none=True))
+        note = None
+        if removed:
+            note = f"removed {removed} character(s) Postgres cannot store"
+            update = Update.model_validate(payload, context={"bot": data["bot"]})
+            await UserContextMiddleware()(_unchanged, update, data)  # event_from_user, event_chat… from the clean one
+            log.warning("update_sanitised", removed=removed)
+        try:
+            return update, await self._retrying(lambda: inbox.record(self._pool, update.update_id, chat_id, payload,
+                                                                     note))
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            reason = clean_text(f"{type(exc).__name__}: {exc}")
+        log.error("update_quarantined", error=reason)
+        try:
+            first = await self._retrying(lambda: inbox.quarantine(self._pool, update.update_id, chat_id, reason))
+        except Exception as exc:  # not even its ids can be stored: acknowledged all the same, polling goes on
+            if not is_data_error(exc):
+                raise
+            log.error("update_dropped", error=f"{type(exc).__name__}")
+            first = True
+        if first:
+            await self._alert(data, update.update_id, chat_id, reason)
+        return update, inbox.Arrival.QUARANTINED
+
+    async def _retrying(self, store: Callable[[], Awaitable[T]]) -> T:
+        """Retry while Postgres is unreachable; a value it refuses is raised at once."""
         delay = 0.5
         while True:
             try:
-                return await inbox.record(self._pool, update.update_id, chat_id, payload)
+                return await store()
             except _DB_ERRORS as exc:
+                if is_data_error(exc):
+                    raise
                 log.error("inbox_unavailable", error=f"{type(exc).__name__}: {exc}", retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 15.0)
+
+    async def _alert(self, data: dict[str, Any], update_id: int, chat_id: int, reason: str) -> None:
+        desk: ManagersDesk = data["desk"]
+        if desk.chat_id is None:
+            return
+        texts: AdminTexts = data["admin_texts"]
+        await self._retrying(lambda: handoffs.enqueue_text(
+            self._pool, None, texts(Text.UPDATE_QUARANTINED, update_id=update_id, chat_id=chat_id, reason=reason)))
+        desk.wake()
 
 
 def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool]]:
@@ -82,8 +134,11 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
             data = {**last.data, "burst": [d.update for d in batch], "attempt": max(d.attempt for d in batch)}
             try:
                 outcome = await last.handler(last.update, data)
-            except Exception:
+            except Exception as exc:
                 log.exception("turn_failed", update_ids=ids)
+                await _answer_button(last.update)
+                if is_data_error(exc):  # the same value fails the same way at every start: close it
+                    await inbox.close_refused(pool, ids, clean_text(f"{type(exc).__name__}: {exc}"))
                 return False
             if getattr(outcome, "error", None) == UNANSWERED:
                 log.warning("turn_waits_for_model", update_ids=ids, attempt=data["attempt"])
@@ -93,6 +148,20 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
             return False
 
     return run
+
+
+async def _unchanged(_: TelegramObject, __: dict[str, Any]) -> None:
+    return None
+
+
+async def _answer_button(update: Update) -> None:
+    """A pressed button whose turn failed still gets its answer, or the customer's spinner turns for a while."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer()
+    except TelegramAPIError:  # already answered, or too old to answer
+        pass
 
 
 async def replay_pending(dispatcher: Dispatcher, bot: Bot, pool: asyncpg.Pool) -> int:

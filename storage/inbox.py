@@ -15,21 +15,47 @@ class Arrival(enum.Enum):
     NEW = "new"          # first time we see this update
     PENDING = "pending"  # stored earlier, its turn never finished (crash, shutdown)
     HANDLED = "handled"  # already answered: never again
+    QUARANTINED = "quarantined"  # Postgres refused it even cleaned: set aside with the reason, never handled
 
 
-async def record(pool: asyncpg.Pool, update_id: int, chat_id: int | None, payload: dict[str, Any]) -> Arrival:
+async def record(pool: asyncpg.Pool, update_id: int, chat_id: int | None, payload: dict[str, Any],
+                 note: str | None = None) -> Arrival:
+    """Store an update once. `note` says what was removed from it to make it storable (state 'sanitised').
+    Raises asyncpg/OS errors as they come: the caller tells an outage from a refused value."""
     row = await pool.fetchrow(
         """WITH inserted AS (
-               INSERT INTO update_inbox (update_id, chat_id, payload) VALUES ($1, $2, $3)
+               INSERT INTO update_inbox (update_id, chat_id, payload, state, note)
+               VALUES ($1, $2, $3, CASE WHEN $4::text IS NULL THEN 'stored' ELSE 'sanitised' END, $4)
                ON CONFLICT (update_id) DO NOTHING
                RETURNING true AS new)
            SELECT (SELECT new FROM inserted) AS new,
                   (SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = $1) AS handled""",
-        update_id, chat_id, payload,
+        update_id, chat_id, payload, note,
     )
     if row["new"]:
         return Arrival.NEW
     return Arrival.HANDLED if row["handled"] else Arrival.PENDING
+
+
+async def quarantine(pool: asyncpg.Pool, update_id: int, chat_id: int | None, reason: str) -> bool:
+    """Set an update aside that cannot be stored even cleaned: only its ids and the reason are kept, handled at
+    once so that no start replays it. False when it was already there (set aside or stored before)."""
+    status = await pool.execute(
+        """INSERT INTO update_inbox (update_id, chat_id, payload, state, error, handled_at)
+           VALUES ($1, $2, '{}'::jsonb, 'quarantined', $3, now())
+           ON CONFLICT (update_id) DO NOTHING""",
+        update_id, chat_id, reason,
+    )
+    return status.endswith(" 1")
+
+
+async def close_refused(pool: asyncpg.Pool, update_ids: Sequence[int], reason: str) -> None:
+    """A turn that failed on a value Postgres refuses fails the same way every time: it is closed with the
+    reason instead of being replayed at every start."""
+    await pool.execute(
+        "UPDATE update_inbox SET handled_at = now(), error = $2 WHERE update_id = ANY($1::bigint[])",
+        list(update_ids), reason,
+    )
 
 
 async def start_attempt(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:

@@ -31,13 +31,13 @@ async def test_while_postgres_is_unreachable_the_update_is_not_acknowledged(
     real_record = inbox.record
     failures = []
 
-    async def unreachable_twice(pool, update_id, chat_id, payload):  # type: ignore[no-untyped-def]
+    async def unreachable_twice(pool, update_id, chat_id, payload, note=None):  # type: ignore[no-untyped-def]
         if len(failures) < 2:
             failures.append(update_id)
             offsets = [int(c.params.get("offset") or 0) for c in wire.telegram.calls_of("getUpdates")]
             assert max(offsets) <= update_id, "Telegram was told the update was handled before it was stored"
             raise ConnectionRefusedError("Postgres is down")
-        return await real_record(pool, update_id, chat_id, payload)
+        return await real_record(pool, update_id, chat_id, payload, note)
 
     monkeypatch.setattr(inbox, "record", unreachable_twice)
     async with running_bot(wire):

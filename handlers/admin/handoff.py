@@ -17,6 +17,7 @@ from handlers.admin.cards import TAKE, customer_name
 from handlers.admin.filters import InManagersChat
 from handlers.admin.handoffs import Handoffs
 from handlers.admin.texts import AdminTexts, Text
+from handlers.buttons import button_id, refused
 from handlers.handoff import described
 from storage import handoffs
 from storage.customers import mark_blocked
@@ -55,7 +56,11 @@ async def escalate(message: Message, command: CommandObject, db: asyncpg.Pool, h
 
 
 async def take_button(query: CallbackQuery, db: asyncpg.Pool, handoff: Handoffs, admin_texts: AdminTexts) -> None:
-    session = (query.data or "").removeprefix(f"{TAKE}:")
+    customer = button_id(query.data, TAKE)  # a customer's session is their private chat's id
+    if customer is None or not await handoffs.known_session(db, session := str(customer)):
+        refused(query, "no such customer")
+        await query.answer(admin_texts(Text.BUTTON_INVALID), show_alert=True)
+        return
     current = await handoffs.open_handoff(db, session)
     if current is not None and current.taken_by is not None and current.taken_by != query.from_user.id:
         await query.answer(admin_texts(Text.ALREADY_TAKEN, session_id=session, manager=current.taken_by_name))

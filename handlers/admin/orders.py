@@ -20,6 +20,7 @@ from catalog.texts import Rejected, Texts
 from handlers.admin.cards import CANCEL, PAID, customer_name, money, order_card
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
+from handlers.buttons import button_id, refused
 from handlers.replies import send_text
 from storage import handoffs
 from storage.admin_stats import orders_of_day
@@ -57,7 +58,9 @@ class NewOrderCards(BaseMiddleware):
 
 async def confirm_payment(query: CallbackQuery, db: asyncpg.Pool, shop: Shop, admin_texts: AdminTexts,
                           order_texts: Texts) -> None:
-    order_id = int((query.data or "").rsplit(":", 1)[1])
+    order_id = await _order_of(query, PAID, admin_texts)
+    if order_id is None:
+        return
     try:
         order = await change_status(db, order_id, OrderStatus.PAID)
     except Rejected as exc:
@@ -74,7 +77,9 @@ async def confirm_payment(query: CallbackQuery, db: asyncpg.Pool, shop: Shop, ad
 
 
 async def cancel_order(query: CallbackQuery, db: asyncpg.Pool, admin_texts: AdminTexts, order_texts: Texts) -> None:
-    order_id = int((query.data or "").rsplit(":", 1)[1])
+    order_id = await _order_of(query, CANCEL, admin_texts)
+    if order_id is None:
+        return
     try:
         await change_status(db, order_id, OrderStatus.CANCELLED)
     except Rejected as exc:
@@ -83,6 +88,15 @@ async def cancel_order(query: CallbackQuery, db: asyncpg.Pool, admin_texts: Admi
     await query.answer()
     await _mark_card(query, admin_texts(Text.ORDER_CANCELLED, order=order_id, manager=query.from_user.full_name))
     log.info("order_cancelled_by_manager", order_id=order_id)
+
+
+async def _order_of(query: CallbackQuery, prefix: str, admin_texts: AdminTexts) -> int | None:
+    """The order a card's button names; a malformed one is answered and logged, and nothing happens."""
+    order_id = button_id(query.data, prefix)
+    if order_id is None:
+        refused(query, "not an order number")
+        await query.answer(admin_texts(Text.BUTTON_INVALID), show_alert=True)
+    return order_id
 
 
 async def _mark_card(query: CallbackQuery, outcome: str) -> None:

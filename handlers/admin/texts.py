@@ -57,6 +57,8 @@ class Text(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     ORDER_ALREADY = "order_already"
     ORDER_REFUSED = "order_refused"
+    UPDATE_QUARANTINED = "update_quarantined"
+    BUTTON_INVALID = "button_invalid"
     STATUS_NEW = "status_new"
     STATUS_PAID = "status_paid"
     STATUS_SHIPPED = "status_shipped"
