@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 
 from bot.settings import Settings, quiet_hours_window
 from bot.shop import Shop
 from handlers.replies import send_text
 from jobs.followup_texts import HALF_WAY, nudge_text, template_for
 from storage.crm import mark_for_attention
-from storage.followups import SilentChat, claim, record_outcome, record_sent, silent_chats
+from storage.followups import SilentChat, claim, record_failure, record_outcome, record_sent, silent_chats
+from storage.sanitize import clean_text
 
 log = structlog.get_logger(__name__)
 
@@ -78,34 +78,54 @@ class Followups:
         horizon = self.rules.delays[-1] + STALE_AFTER
         quiet = self.rules.is_quiet(now)
         for chat in await silent_chats(self.pool, now, self.rules.delays[0], horizon):
-            template = template_for(chat.state)
-            if template is None:
-                continue
-            sequence = self.rules.due_nudge(chat, now)
-            alert = template in HALF_WAY and self.rules.alert_due(chat, now)
-            if sequence is None and not alert:
-                continue
-            if quiet:
-                counts["deferred"] += 1
-            elif sequence is not None:
-                outcome = await self._nudge(chat, sequence, template, now)
+            with structlog.contextvars.bound_contextvars(chat_id=chat.session_id):
+                try:
+                    outcome = await self._follow_up(chat, now, quiet)
+                except Exception as exc:  # one chat's failure stays with that chat: the sweep goes on
+                    outcome = await self._failed(chat, None, now, exc)
+            if outcome is not None:
                 counts[outcome] = counts.get(outcome, 0) + 1
-            elif await self._alert(chat, HALF_WAY[template], now):
-                counts["alerted"] += 1
         return counts
+
+    async def _follow_up(self, chat: SilentChat, now: datetime, quiet: bool) -> str | None:
+        sequence = self.rules.due_nudge(chat, now)
+        alert_due = self.rules.alert_due(chat, now)
+        if sequence is None and not alert_due:
+            return None  # nothing due: the chat's state is not even read (a broken one fails only when due)
+        template = template_for(chat.state)
+        if template is None:
+            return None
+        alert = template in HALF_WAY and alert_due
+        if sequence is None and not alert:
+            return None
+        if quiet:
+            return "deferred"
+        if sequence is not None:
+            return await self._nudge(chat, sequence, template, now)
+        return "alerted" if await self._alert(chat, HALF_WAY[template], now) else None
+
+    async def _failed(self, chat: SilentChat, followup_id: int | None, now: datetime, exc: Exception) -> str:
+        """Record the failure on the follow-up's row (a row of its own when it failed before its claim), so the
+        chat's next nudge is not retried on every sweep; one error line says so. A claimed follow-up is never
+        retried: it may have reached the customer before the failure."""
+        reason = clean_text(f"{type(exc).__name__}: {exc}")
+        log.error("followup_failed", error=reason, exc_info=exc)
+        if followup_id is None:
+            await record_failure(self.pool, chat, now, reason)
+        else:
+            await record_outcome(self.pool, followup_id, "failed", now, reason)
+        return "failed"
 
     async def _nudge(self, chat: SilentChat, sequence: int, template: str, now: datetime) -> str:
         followup_id = await claim(self.pool, chat, "nudge", sequence, template, now)
         if followup_id is None:
             return "claimed_elsewhere"
-        text = nudge_text(self.shop, template, chat.state)
-        with structlog.contextvars.bound_contextvars(chat_id=chat.session_id, followup=sequence):
+        with structlog.contextvars.bound_contextvars(followup=sequence):
             try:
+                text = nudge_text(self.shop, template, chat.state)
                 delivered = await send_text(self.bot, self.pool, int(chat.session_id), text)
-            except TelegramBadRequest as exc:  # the chat is gone or unusable: this nudge is over, the sweep goes on
-                log.warning("followup_failed", error=str(exc))
-                await record_outcome(self.pool, followup_id, "failed", now, str(exc))
-                return "failed"
+            except Exception as exc:  # the chat is gone or unusable, Telegram failed…: this nudge is over
+                return await self._failed(chat, followup_id, now, exc)
             if not delivered:
                 await record_outcome(self.pool, followup_id, "blocked", now)
                 return "blocked"
@@ -121,9 +141,8 @@ class Followups:
         text = self.shop.followup(template, customer=chat.customer_name or chat.session_id, chat_id=chat.session_id)
         try:
             delivered = await send_text(self.bot, self.pool, self.rules.managers_chat_id, text)
-        except TelegramBadRequest as exc:
-            log.error("managers_chat_unreachable", error=str(exc))
-            await record_outcome(self.pool, followup_id, "failed", now, str(exc))
+        except Exception as exc:
+            await self._failed(chat, followup_id, now, exc)
             return False
         if not delivered:
             log.error("managers_chat_unreachable", error="the bot was removed from the managers' chat")

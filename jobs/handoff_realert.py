@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
+import structlog
 
 from handlers.admin.cards import TAKE, customer_name
 from handlers.admin.texts import AdminTexts, Text
 from storage import handoffs
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,11 +24,20 @@ class HandoffRealert:
 
     async def sweep(self, now: datetime) -> dict[str, int]:
         waiting = await handoffs.claim_realerts(self.pool, now - self.after, now)
+        failed = 0
         for handoff in waiting:
-            facts = await handoffs.customer_facts(self.pool, handoff.session_id)
-            text = self.texts(Text.REALERT, name=customer_name(facts), session_id=handoff.session_id,
-                              minutes=int(self.after.total_seconds() // 60))
-            # Queued for the managers' chat; its sender picks the row up within seconds.
-            take = {"text": self.texts(Text.TAKE_BUTTON), "data": f"{TAKE}:{handoff.session_id}"}
-            await handoffs.enqueue_text(self.pool, handoff.session_id, text, [[take]])
-        return {"chats_realerted": len(waiting)}
+            try:
+                await self._realert(handoff.session_id)
+            except Exception as exc:  # claimed, so not repeated: one error line, and the other chats go on
+                failed += 1
+                log.error("handoff_realert_failed", session=handoff.session_id, error=type(exc).__name__,
+                          exc_info=exc)
+        return {"chats_realerted": len(waiting) - failed, "failed": failed}
+
+    async def _realert(self, session_id: str) -> None:
+        facts = await handoffs.customer_facts(self.pool, session_id)
+        text = self.texts(Text.REALERT, name=customer_name(facts), session_id=session_id,
+                          minutes=int(self.after.total_seconds() // 60))
+        # Queued for the managers' chat; its sender picks the row up within seconds.
+        take = {"text": self.texts(Text.TAKE_BUTTON), "data": f"{TAKE}:{session_id}"}
+        await handoffs.enqueue_text(self.pool, session_id, text, [[take]])

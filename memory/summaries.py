@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.llm import CallContext, Llm, LlmUnavailable
 from memory.erase import erased_meanwhile
 from storage import memory as repo
+from storage.sanitize import clean_text
 
 log = structlog.get_logger(__name__)
 
@@ -42,30 +43,36 @@ class Summary(BaseModel):
 
 async def weekly_summaries(pool: asyncpg.Pool, llm: Llm, now: datetime) -> int:
     """Summarise the customers whose facts changed in the week before `now`; returns how many got a new summary.
-    A customer the model fails for keeps the previous summary and is tried again next run."""
+    A customer the model fails for, or whose summary cannot be stored, keeps the previous summary and is tried
+    again next run; the others are summarised all the same."""
     done = 0
     for user_id in await repo.customers_to_summarise(pool, now - WEEK, now):
-        erasure_seen = await repo.erasure_mark(pool, user_id)  # before the facts are read: see replace_summary
-        facts = await repo.search_facts(pool, user_id, None, now, MAX_FACTS)
-        if not facts:
-            continue
         try:
-            summary = await summarise(llm, user_id, [f["content"] for f in facts])
-        except (LlmUnavailable, ValidationError, json.JSONDecodeError) as exc:
-            log.warning("memory_summary_failed", error=type(exc).__name__)
-            await erased_meanwhile(pool, user_id, user_id, erasure_seen)  # masks the failed call's trace then
-            continue
-        if await erased_meanwhile(pool, user_id, user_id, erasure_seen):
-            log.info("memory_summary_dropped", reason="customer_erased")
-            continue
-        if not await repo.replace_summary(pool, user_id, summary.summary_text.strip(),
-                                          [k.strip() for k in summary.key_facts if k.strip()], len(facts), now,
-                                          erasure_seen=erasure_seen):
-            log.info("memory_summary_dropped", reason="customer_erased")
-            continue
-        done += 1
+            done += await _summarise_customer(pool, llm, user_id, now)
+        except Exception as exc:  # one customer's failure never stops the others' summaries
+            log.error("memory_summary_failed", error=type(exc).__name__, exc_info=exc)
     log.info("memory_summaries_written", customers=done)
     return done
+
+
+async def _summarise_customer(pool: asyncpg.Pool, llm: Llm, user_id: str, now: datetime) -> bool:
+    erasure_seen = await repo.erasure_mark(pool, user_id)  # before the facts are read: see replace_summary
+    facts = await repo.search_facts(pool, user_id, None, now, MAX_FACTS)
+    if not facts:
+        return False
+    try:
+        summary = await summarise(llm, user_id, [f["content"] for f in facts])
+    except (LlmUnavailable, ValidationError, json.JSONDecodeError) as exc:
+        log.warning("memory_summary_failed", error=type(exc).__name__)
+        await erased_meanwhile(pool, user_id, user_id, erasure_seen)  # masks the failed call's trace then
+        return False
+    if await erased_meanwhile(pool, user_id, user_id, erasure_seen) or not await repo.replace_summary(
+            pool, user_id, clean_text(summary.summary_text.strip()),
+            [clean_text(k.strip()) for k in summary.key_facts if k.strip()], len(facts), now,
+            erasure_seen=erasure_seen):
+        log.info("memory_summary_dropped", reason="customer_erased")
+        return False
+    return True
 
 
 async def summarise(llm: Llm, user_id: str, facts: list[str]) -> Summary:

@@ -99,3 +99,15 @@ async def record_outcome(
            WHERE id = $1""",
         followup_id, outcome, at, error,
     )
+
+
+async def record_failure(pool: asyncpg.Pool, chat: SilentChat, at: datetime, error: str) -> None:
+    """A chat whose follow-up failed before it was claimed (its state unreadable, say): a failed row in place of
+    its next nudge, so the sweep does not fail on it again until the customer writes or a later delay passes."""
+    await pool.execute(
+        """INSERT INTO followups (session_id, after_message_id, kind, sequence, template, claimed_at, outcome, error)
+           VALUES ($1, $2, 'nudge', $3, '-', $4, 'failed', $5)
+           ON CONFLICT (session_id, after_message_id, kind, sequence) DO UPDATE
+           SET outcome = 'failed', error = EXCLUDED.error""",
+        chat.session_id, chat.customer_message_id, chat.last_nudge + 1, at, error,
+    )

@@ -1,5 +1,5 @@
-"""What retention may forget: LangGraph checkpoints of finished chats beyond the latest, handled inbox rows, and
-the prompt/answer snapshots of old LLM traces. Messages and orders are never touched here."""
+"""What retention may forget: LangGraph checkpoints of finished chats beyond the latest, handled inbox rows, the
+managers' queue once sent, and the prompt/answer snapshots of old LLM traces. Messages and orders are never touched here."""
 
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ async def finished_chats_with_history(pool: asyncpg.Pool, now: datetime, quiet_f
 
 async def drop_handled_updates(pool: asyncpg.Pool, handled_before: datetime) -> int:
     status = await pool.execute("DELETE FROM update_inbox WHERE handled_at < $1", handled_before)
+    return int(status.split()[-1])
+
+
+async def drop_done_managers_messages(pool: asyncpg.Pool, done_before: datetime) -> int:
+    """The managers' queue keeps copies of customers' words and contact details: a row sent (or given up as
+    undeliverable) before `done_before` goes. A manager's reply to so old a message no longer reaches the customer;
+    /escalate with the customer's id still does."""
+    status = await pool.execute(
+        """DELETE FROM managers_outbox
+           WHERE (sent_at IS NOT NULL OR error IS NOT NULL) AND coalesce(sent_at, created_at) < $1""",
+        done_before,
+    )
     return int(status.split()[-1])
 
 

@@ -257,3 +257,23 @@ def test_a_missing_follow_up_text_stops_the_start_naming_it(tmp_path: Path) -> N
     edited.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match="follow-up 'delivery_data' is missing"):
         load_shop(edited)
+
+
+async def test_a_follow_up_that_fails_is_recorded_on_its_row_and_the_others_go_out(
+    wire: Wire, db: asyncpg.Pool, followups: Followups
+) -> None:
+    unreadable, refused, fine = 1191, 1192, 1193
+    await conversation(db, unreadable, "зламаний стан", at(9))  # a state the sweep cannot read
+    await conversation(db, refused, DELIVERY, at(10))
+    await conversation(db, fine, DELIVERY, at(10, 30))
+    wire.telegram.fail("sendMessage", 500, "Internal Server Error")  # the first nudge's send: Telegram fails
+    counts = await followups.sweep(at(15))
+    assert (counts["failed"], counts["sent"]) == (2, 1)
+    assert wire.telegram.sent_to(fine) == [ASK_DELIVERY]
+    rows = await db.fetch("SELECT session_id, outcome, error FROM followups WHERE session_id = ANY($1) "
+                          "ORDER BY session_id", [str(unreadable), str(refused)])
+    assert [(r["session_id"], r["outcome"]) for r in rows] == [(str(unreadable), "failed"), (str(refused), "failed")]
+    assert "AttributeError" in rows[0]["error"] and "Internal Server Error" in rows[1]["error"]
+    again = await followups.sweep(at(15, 5))  # failed rows are not retried on every sweep
+    assert again.get("failed", 0) == 0 and again.get("sent", 0) == 0
+    assert wire.telegram.sent_to(refused) == []

@@ -56,8 +56,9 @@ async def test_a_finished_chat_keeps_one_checkpoint_and_resumes_with_its_history
         await wire.telegram.wait_for_messages(finished, 3)
     prompt = json.dumps(wire.openai.requests_for("reply")[-1]["messages"], ensure_ascii=False)
     assert "Шукаю сукню доньці" in prompt and "Зріст 128" in prompt and "у синьому" in prompt
-    assert await retention.sweep(datetime.now(UTC)) == {"chats_pruned": 0, "inbox_deleted": 0,
-                                                        "trace_snapshots_cleared": 0, "erasure_marks_deleted": 0}
+    assert await retention.sweep(datetime.now(UTC)) == {
+        "chats_pruned": 0, "failed": 0, "inbox_deleted": 0, "managers_messages_deleted": 0,
+        "trace_snapshots_cleared": 0, "erasure_marks_deleted": 0}
 
 
 async def test_old_inbox_rows_and_trace_snapshots_go_while_messages_and_orders_stay(
@@ -78,6 +79,12 @@ async def test_old_inbox_rows_and_trace_snapshots_go_while_messages_and_orders_s
                      now - timedelta(days=400))
     await db.execute("INSERT INTO orders (user_id, session_id, total_amount, created_at) VALUES ('1403', '1403', 1250, $1)",
                      now - timedelta(days=400))
+    for sent, error, days in ((True, None, 15), (False, "message to copy not found", 15), (True, None, 13),
+                              (False, None, 30)):  # the last one is still waiting to be sent: it stays
+        await db.execute(
+            """INSERT INTO managers_outbox (session_id, kind, payload, created_at, sent_at, error)
+               VALUES ('1403', 'text', '{"text": "Оксана Петренко, +380501234567"}', $1, $2, $3)""",
+            now - timedelta(days=days), now - timedelta(days=days) if sent else None, error)
     for user_id, hours in (("1404", 30), ("1405", 2)):  # erasure marks: one outlived its use, one may still stop a write
         await db.execute("INSERT INTO mirt_memory_erasures (user_id, erased_at) VALUES ($1, $2)",
                          user_id, now - timedelta(hours=hours))
@@ -85,6 +92,10 @@ async def test_old_inbox_rows_and_trace_snapshots_go_while_messages_and_orders_s
     counts = await retention.sweep(now)
 
     assert (counts["inbox_deleted"], counts["trace_snapshots_cleared"], counts["erasure_marks_deleted"]) == (1, 1, 1)
+    assert counts["managers_messages_deleted"] == 2
+    kept = await db.fetch("SELECT sent_at IS NULL AS waiting FROM managers_outbox WHERE session_id = '1403' "
+                          "ORDER BY created_at")
+    assert [r["waiting"] for r in kept] == [True, False]  # the unsent one, and the one sent 13 days ago
     assert await db.fetchval("SELECT array_agg(user_id) FROM mirt_memory_erasures") == ["1405"]
     inbox = await db.fetch("SELECT update_id FROM update_inbox WHERE update_id >= 900001 ORDER BY update_id")
     assert [r["update_id"] for r in inbox] == [900002, 900003]
