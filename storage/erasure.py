@@ -1,5 +1,7 @@
-"""Erasing one customer on request: their memory, conversation rows and Telegram identity go; their orders stay
-for the shop's accounting with name and phone masked; traces keep their numbers (tokens, cost) but not the text."""
+"""Erasing one customer on request: their memory, conversation rows, Telegram identity, the managers' copies of
+their words and the CRM work queue about them go; their orders stay for the shop's accounting with name and phone
+masked; traces keep their numbers (tokens, cost) but not the text. `tests/test_erasure_scan.py` scans every table
+for what is left, so a new table holding customers' words must be added here."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
     """Run inside the caller's transaction, holding the customer's memory lock (`storage.memory.lock_customer`);
     returns how many rows of each kind were removed or masked."""
     await mark_erased(conn, user_id)
-    counts = {
+    counts = {"managers": await _erase_managers_side(conn, session_id)}
+    counts |= {
         "facts": _count(await conn.execute("DELETE FROM mirt_memories WHERE user_id = $1", user_id)),
         "summaries": _count(await conn.execute("DELETE FROM mirt_memory_summaries WHERE user_id = $1", user_id)),
         "profiles": _count(await conn.execute("DELETE FROM mirt_profiles WHERE user_id = $1", user_id)),
@@ -30,6 +33,10 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
         # handled now among them): their turns are already queued in memory, only a crash replay is given up.
         "inbox": _count(await conn.execute("DELETE FROM update_inbox WHERE chat_id::text = $1", session_id)),
         "users": _count(await conn.execute("DELETE FROM users WHERE external_id = $1", user_id)),
+        # The CRM's work queue and the chat's link in the CRM: nothing there is the shop's accounting.
+        "crm_chats": _count(await conn.execute("DELETE FROM crm_chat_statuses WHERE session_id = $1", session_id))
+        + _count(await conn.execute("DELETE FROM sitniks_chat_mappings WHERE user_id = $1", user_id)),
+        "followups": _count(await conn.execute("DELETE FROM followups WHERE session_id = $1", session_id)),
         "traces": await mask_traces(conn, session_id, user_id),
     }
     crm_phone = _MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")
@@ -45,6 +52,24 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
                               updated_at = now()
             WHERE user_id = $1""", user_id))
     return counts
+
+
+async def _erase_managers_side(conn: asyncpg.Connection, session_id: str) -> int:
+    """What the managers' chat machinery keeps about the customer: the queue of copies and cards (their words,
+    name, phone, city), the handoffs (reasons quote them), the forum topic, and the managers' own updates that
+    answered the customer's messages (Telegram puts the answered message, i.e. the customer's words, inside) or
+    name the customer (`/escalate <id>`, the card's button)."""
+    replies = _count(await conn.execute(
+        """DELETE FROM update_inbox u
+           WHERE (u.payload #>> '{message,reply_to_message,message_id}') IN (
+                     SELECT o.managers_message_id::text FROM managers_outbox o
+                     WHERE o.session_id = $1 AND o.managers_message_id IS NOT NULL)
+              OR (u.payload #>> '{message,message_thread_id}') IN (
+                     SELECT t.thread_id::text FROM manager_topics t WHERE t.session_id = $1)
+              OR (u.handled_at IS NOT NULL AND u.payload::text ~ ('(^|\D)' || $1 || '(\D|$)'))""", session_id))
+    return replies + sum([
+        _count(await conn.execute(f"DELETE FROM {table} WHERE session_id = $1", session_id))
+        for table in ("managers_outbox", "handoffs", "manager_topics")])
 
 
 async def mask_traces(db: asyncpg.Connection | asyncpg.Pool, session_id: str, user_id: str) -> int:
