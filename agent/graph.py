@@ -124,7 +124,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         turn = runtime.context
         draft = _draft(state, turn)
         ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "sales", draft.stage.value,
-                          agent.prompt_version)
+                          agent.prompt_version, customer=draft.customer)
         bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""), state.get("said", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,8 +17,8 @@ import structlog
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
-from bot.logs import mask
-from storage.traces import LlmCall, record_llm_call
+from agent.privacy import hide, personal_words, words_in_tool_calls
+from storage.traces import LlmCall, record_llm_call, recorded_names, rewrite_snapshots
 
 log = structlog.get_logger(__name__)
 
@@ -80,13 +81,13 @@ class CallContext:
     node_name: str
     state_name: str | None = None
     prompt_version: str | None = None
+    customer: Mapping[str, Any] | None = None  # the dialog's customer details, live: names/city to mask in traces
 
 
 def _snapshot(value: Any) -> Any:
-    """Trimmed, masked copy for the trace table: enough to debug, no phone numbers or secrets."""
+    """Trimmed copy for the trace table: enough to debug (masked by `agent.privacy.hide` before it is stored)."""
     if isinstance(value, str):
-        text = mask(value)
-        return text if len(text) <= _SNAPSHOT_CHARS else text[:_SNAPSHOT_CHARS] + "…"
+        return value if len(value) <= _SNAPSHOT_CHARS else value[:_SNAPSHOT_CHARS] + "…"
     if isinstance(value, dict):
         return {k: _snapshot(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -153,11 +154,17 @@ class Llm:
         self, ctx: CallContext, model: str, started: float, messages: Any, output: Any, status: str,
         error_category: str | None, tokens_in: int, tokens_out: int,
     ) -> None:
+        # Whatever the customer is called or lives: recorded earlier, recorded in this dialog, or given to a tool
+        # in this very answer (the customer's message in `messages` said it before any tool recorded it).
+        words = (personal_words(ctx.customer, *await recorded_names(self._pool, ctx.session_id))
+                 | words_in_tool_calls(output))
         await record_llm_call(self._pool, LlmCall(
             session_id=ctx.session_id, user_id=ctx.user_id, trace_id=ctx.trace_id, node_name=ctx.node_name,
             state_name=ctx.state_name, model_name=model, status=status, error_category=error_category,
             latency_ms=(time.perf_counter() - started) * 1000, tokens_in=tokens_in, tokens_out=tokens_out,
             cost=self.cost(model, tokens_in, tokens_out),
-            input_snapshot={"prompt_version": ctx.prompt_version, "messages": _snapshot(messages)},
-            output_snapshot=_snapshot(output),
+            input_snapshot={"prompt_version": ctx.prompt_version, "messages": hide(_snapshot(messages), words)},
+            output_snapshot=hide(_snapshot(output), words),
         ))
+        if words:
+            await rewrite_snapshots(self._pool, ctx.trace_id, lambda snapshot: hide(snapshot, words))

@@ -98,6 +98,7 @@ def session_snapshot(dialog: Dialog, session_id: str) -> dict[str, Any]:
         "dialog_phase": str(dialog.get("phase", Phase.INIT)),
         "selected_products": list(dialog.get("cart") or []),
         "metadata": {"session_id": session_id, "customer_name": customer.get("name"),
-                     "customer_phone": customer.get("phone"), "order_id": dialog.get("order_id"),
+                     "customer_phone": customer.get("phone"),
+                     "customer_city": customer.get("city"), "order_id": dialog.get("order_id"),
                      **(dialog.get("metadata") or {})},
     }

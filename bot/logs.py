@@ -17,15 +17,23 @@ _SECRETS = [
     (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}\b"), "sk-***"),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
 ]
-# Phone-like runs: +380 (95) 123-45-67, 0951234567, 380951234567 … keep the last two digits for support.
-_PHONE = re.compile(r"(?<![\w])\+?\d(?:[\s().-]*\d){8,12}(?![\w])")
+_SEP = r"[\s().-]*"
+# Phone numbers; the last two digits are kept for support. A Ukrainian number in any spelling, also glued to
+# letters ("тел0639876543"): +380 / 380 / 80 / 0 and nine digits, separators anywhere. Other countries' numbers
+# and long digit runs between word boundaries as before (+48 123 456 789, 12345678901).
+_PHONE = re.compile(
+    rf"(?<!\d)(?:\+?3{_SEP}8{_SEP}|8{_SEP})?0(?:{_SEP}\d){{9}}(?!\d)"
+    rf"|(?<![\w])\+?\d(?:{_SEP}\d){{8,13}}(?![\w])"
+)
+# A Nova Poshta branch or parcel locker named with its number: "відділення 25", "поштомат №1234", "НП 7".
+_BRANCH = re.compile(r"(?i)\b(відділенн\w*|відділ\.?|поштомат\w*|отделени\w*|почтомат\w*|нп)(\s*(?:№|#|номер)?\s*)\d{1,5}\b")
 
 
 def mask(text: str) -> str:
-    """Mask tokens, API keys and phone numbers inside free text."""
+    """Mask tokens, API keys, phone numbers and Nova Poshta branch numbers inside free text."""
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
-    return _PHONE.sub(_mask_phone, text)
+    return _BRANCH.sub(r"\1\2***", _PHONE.sub(_mask_phone, text))
 
 
 def _mask_phone(match: re.Match[str]) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from storage.sanitize import clean_text
+
 
 async def upsert_user(
     pool: asyncpg.Pool, external_id: str, username: str | None, first_name: str | None,
@@ -42,7 +44,7 @@ async def add_message(
         """INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING""",
-        session_id, user_id, role, content, list(tags), update_id,
+        session_id, user_id, role, clean_text(content), list(tags), update_id,
     )
 
 

@@ -1,0 +1,87 @@
+"""Personal data out of the LLM trace snapshots: phones (any spelling), branch numbers and secrets as the logs mask
+them, the values of personal fields wherever they sit (tool arguments included), and the customer's recorded
+names, patronymic and city wherever the words appear (the customer's own messages, tool results, the replies)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.logs import mask
+
+MASK = "***"
+# Fields that hold a person's name (not "name": products have one), phone, username or delivery place: tool arguments (record_customer_details),
+# the dialog's customer details, the session snapshot, orders.
+PERSONAL_KEYS = frozenset({
+    "full_name", "first_name", "last_name", "username", "phone", "city", "delivery_point", "point_number",
+    "customer_name", "customer_phone", "customer_city", "delivery_address", "recipient", "read_back",
+})
+_MIN_STEM = 4  # shorter names are matched whole
+
+
+def personal_words(*sources: Mapping[str, Any] | str | None) -> set[str]:
+    """The words to hide: from the personal fields of each mapping (a name "Петренко Оксана Іванівна" gives each
+    word) and from each plain string (a Telegram name)."""
+    words: set[str] = set()
+    for source in sources:
+        if isinstance(source, Mapping):
+            for key in ("name", "full_name", "first_name", "last_name", "city", "customer_name", "customer_city"):
+                value = source.get(key)
+                if isinstance(value, str):
+                    words.update(_words(value))
+        elif isinstance(source, str):
+            words.update(_words(source))
+    return words
+
+
+def words_in_tool_calls(output: Any) -> set[str]:
+    """Names and cities the model passed to tools in this answer (recorded only after the call's trace)."""
+    calls = output.get("tool_calls") if isinstance(output, Mapping) else None
+    words: set[str] = set()
+    for call in calls or []:
+        try:
+            arguments = json.loads(call["function"]["arguments"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if isinstance(arguments, Mapping):
+            words |= personal_words(arguments)
+    return words
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]+(?:['ʼ’-][^\W\d_]+)*", text) if len(w) >= 2]
+
+
+def hide(value: Any, words: Iterable[str] = ()) -> Any:
+    """A copy of a JSON-like value with every string masked (`bot.logs.mask`), personal fields replaced by '***'
+    and the given words (with their Ukrainian endings: "Оксана" also hides "Оксано") masked wherever they occur.
+    A string holding JSON (tool arguments and results) is masked as JSON."""
+    pattern = _pattern(words)
+    return _hide(value, pattern)
+
+
+def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    stems = sorted({(w if len(w) <= _MIN_STEM else w[:max(_MIN_STEM, len(w) - 2)]).lower() for w in words},
+                   key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+
+
+def _hide(value: Any, pattern: re.Pattern[str] | None) -> Any:
+    if isinstance(value, str):
+        if value[:1] in "{[":
+            try:
+                return json.dumps(_hide(json.loads(value), pattern), ensure_ascii=False)
+            except ValueError:
+                pass
+        text = mask(value)
+        return pattern.sub(MASK, text) if pattern else text
+    if isinstance(value, Mapping):
+        return {k: MASK if k in PERSONAL_KEYS and value[k] not in (None, "", [], {}) else _hide(value[k], pattern)
+                for k in value}
+    if isinstance(value, (list, tuple)):
+        return [_hide(v, pattern) for v in value]
+    return value

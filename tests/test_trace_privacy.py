@@ -1,0 +1,45 @@
+"""The README promises personal data is masked in LLM traces: through the real process, a phone in any spelling
+(glued to letters too), the customer's recorded names, city and branch never reach `llm_traces` snapshots."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import asyncpg
+
+from bot.logs import mask
+from tests.harness import Wire, running_bot
+from tests.test_sale import sales_script
+
+
+async def snapshots_of(db: asyncpg.Pool, chat: int) -> str:
+    rows = await db.fetch("SELECT input_snapshot, output_snapshot FROM llm_traces WHERE session_id = $1", str(chat))
+    assert rows
+    return json.dumps([[r["input_snapshot"], r["output_snapshot"]] for r in rows], ensure_ascii=False)
+
+
+def test_phones_are_masked_in_every_spelling() -> None:
+    for spelling in ("тел0639876543", "+380639876543", "380639876543", "80639876543", "063 987 65 43",
+                     "+38 (063) 987-65-43", "0639876543тел", "tel.063-987-65-43"):
+        masked = mask(f"мій {spelling}, дякую")
+        assert not re.search(r"\d{3}", masked), (spelling, masked)
+    assert mask("Сукня Анна, 1850 грн, розмір 122-128") == "Сукня Анна, 1850 грн, розмір 122-128"
+
+
+async def test_a_trace_holds_no_phone_name_city_or_branch(wire: Wire, db: asyncpg.Pool, demo_catalog: None) -> None:
+    tg, glued, buyer = wire.telegram, 8301, 8302
+    async with running_bot(wire):
+        tg.send(glued, "мій тел0639876543")
+        await tg.wait_for_messages(glued, 1)
+        wire.openai.script = sales_script
+        for text, bubbles in [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1),
+                              ("Петренко Оксана, 12345", 1), ("0951234567, Київ, відділення 25", 1), ("так", 2)]:
+            expected = len(tg.sent_to(buyer)) + bubbles
+            tg.send(buyer, text, first_name="Ярина")
+            await tg.wait_for_messages(buyer, expected)
+    assert not re.search(r"0?6\D{0,3}3\D{0,3}9\D{0,3}8\D{0,3}7\D{0,3}6\D{0,3}5", await snapshots_of(db, glued))
+    traced = await snapshots_of(db, buyer)
+    assert "Сукня Анна" in traced  # what the bot sold stays readable for debugging
+    for private in ("951234567", "Петренко", "Оксан", "Ярин", "Київ", "Киев", "відділення 25", "№25"):
+        assert private.lower() not in traced.lower(), private
