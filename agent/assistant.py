@@ -106,11 +106,12 @@ class SalesAssistant:
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         await self._store_answer(turn, "\n\n".join(bubbles))
+        # Saved before the memory write starts: its trace masks the names and city this turn recorded.
+        await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
         if result.get("talked"):
             # What memory learns from is what the model was allowed to read: screened words only.
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("said", ""),
                                      "\n\n".join(bubbles))
-        await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
         return Reply(bubbles, cards=tuple(result.get("cards") or ()))
 
     async def _apologise(self, turn: CustomerTurn) -> Reply:

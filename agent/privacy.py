@@ -12,8 +12,8 @@ from typing import Any
 from bot.logs import mask
 
 MASK = "***"
-# Fields that hold a person's name (not "name": products have one), phone, username or delivery place: tool arguments (record_customer_details),
-# the dialog's customer details, the session snapshot, orders.
+# Fields that hold a person's name (not "name": products have one), phone, username or delivery place: tool
+# arguments (record_customer_details), the dialog's customer details, the session snapshot, orders.
 PERSONAL_KEYS = frozenset({
     "full_name", "first_name", "last_name", "username", "phone", "city", "delivery_point", "point_number",
     "customer_name", "customer_phone", "customer_city", "delivery_address", "recipient", "read_back",

@@ -26,7 +26,8 @@ _PHONE = re.compile(
     rf"|(?<![\w])\+?\d(?:{_SEP}\d){{8,13}}(?![\w])"
 )
 # A Nova Poshta branch or parcel locker named with its number: "відділення 25", "поштомат №1234", "НП 7".
-_BRANCH = re.compile(r"(?i)\b(відділенн\w*|відділ\.?|поштомат\w*|отделени\w*|почтомат\w*|нп)(\s*(?:№|#|номер)?\s*)\d{1,5}\b")
+_BRANCH = re.compile(
+    r"(?i)\b(відділенн\w*|відділ\.?|поштомат\w*|отделени\w*|почтомат\w*|нп)(\s*(?:№|#|номер)?\s*)\d{1,5}\b")
 
 
 def mask(text: str) -> str:

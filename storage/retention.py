@@ -1,5 +1,6 @@
 """What retention may forget: LangGraph checkpoints of finished chats beyond the latest, handled inbox rows, the
-managers' queue once sent, and the prompt/answer snapshots of old LLM traces. Messages and orders are never touched here."""
+managers' queue once sent, and the prompt/answer snapshots of old LLM traces. Messages and orders are never
+touched here."""
 
 from __future__ import annotations
 

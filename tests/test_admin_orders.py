@@ -7,7 +7,7 @@ import asyncpg
 from bot.shop import load_shop
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, group_message
-from tests.test_sale import sales_script
+from tests.test_sale import ORDER_STEPS, sales_script, talk
 
 STRANGER = 777  # in the managers' group, but not in ADMIN_IDS
 
@@ -18,12 +18,7 @@ async def test_order_card_confirmed_by_an_admin_once_and_ignored_for_others(
     tg, customer = wire.telegram, 2401
     wire.openai.script = sales_script
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        for text, bubbles in [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1),
-                              ("Петренко Оксана, 12345", 1), ("0951234567, Київ, відділення 25", 1), ("так", 2),
-                              ("передоплата", 2)]:
-            expected = len(tg.sent_to(customer)) + bubbles
-            tg.send(customer, text)
-            await tg.wait_for_messages(customer, expected)
+        await talk(tg, customer, ORDER_STEPS)
         order_id = await db.fetchval("SELECT id FROM orders WHERE session_id = $1", str(customer))
         await tg.wait_for(lambda: any(f"Нове замовлення №{order_id}" in t for t in tg.sent_to(MANAGERS)))
         card = group_message(tg, f"Нове замовлення №{order_id}")

@@ -8,7 +8,7 @@ import asyncpg
 
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, in_group
-from tests.test_sale import sales_script
+from tests.test_sale import ORDER_STEPS, sales_script, talk
 
 CUSTOMER = 730815
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "ARRAY")
@@ -39,10 +39,10 @@ async def found_in(db: asyncpg.Pool) -> set[tuple[str, str, str]]:
         for label, pattern in NEEDLES.items():
             if c["data_type"] == "bytea":
                 literal = {"phone": "951234567", "id": str(CUSTOMER)}.get(label, pattern)
-                query = f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE position(convert_to($1, \'UTF8\') in "{column}") > 0)'
-                hit = await db.fetchval(query, literal)
+                where, value = f'position(convert_to($1, \'UTF8\') in "{column}") > 0', literal
             else:
-                hit = await db.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE "{column}"::text ~* $1)', pattern)
+                where, value = f'"{column}"::text ~* $1', pattern
+            hit = await db.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE {where})', value)
             if hit:
                 found.add((table, column, label))
     return found
@@ -54,12 +54,7 @@ async def test_after_forget_no_table_holds_the_customers_phone_name_or_identity(
     tg = wire.telegram
     wire.openai.script = sales_script
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        for text, bubbles in [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1),
-                              ("Петренко Оксана, 12345", 1), ("0951234567, Київ, відділення 25", 1), ("так", 2),
-                              ("передоплата", 2)]:
-            expected = len(tg.sent_to(CUSTOMER)) + bubbles
-            tg.send(CUSTOMER, text, first_name="Ярина", username="yaryna_mama")
-            await tg.wait_for_messages(CUSTOMER, expected)
+        await talk(tg, CUSTOMER, ORDER_STEPS, first_name="Ярина", username="yaryna_mama")
         in_group(tg, f"/escalate {CUSTOMER}")
         tg.send(CUSTOMER, "Це Петренко, мій номер 095 123 45 67", first_name="Ярина", username="yaryna_mama")
         await tg.wait_for(lambda: any("095 123 45 67" in t for t in tg.sent_to(MANAGERS)))

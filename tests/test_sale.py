@@ -10,7 +10,7 @@ import asyncpg
 
 from bot.shop import load_shop
 from tests.fakes.openai_api import last_user_text
-from tests.fakes.telegram import TOKEN
+from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import Wire, running_bot
 
 MANAGERS = -100777
@@ -60,6 +60,19 @@ def sales_script(request: dict[str, Any]) -> Any:
             return call("choose_payment", method="prepayment")
         return say("Чудово, чекаю на оплату 💛", state="STATE_5_PAYMENT_DELIVERY")
     return say("Вітаю! Для кого шукаємо одяг і який зріст дитини?", state="STATE_1_DISCOVERY")
+
+
+# A customer ordering the demo dress, step by step: what they write and how many bubbles the bot answers with.
+ORDER_STEPS = [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1), ("Петренко Оксана, 12345", 1),
+               ("0951234567, Київ, відділення 25", 1), ("так", 2), ("передоплата", 2)]
+
+
+async def talk(tg: FakeTelegram, chat: int, steps: list[tuple[str, int]], **sender: Any) -> None:
+    """The customer writes each text and waits for the bot's answer of that many bubbles."""
+    for text, bubbles in steps:
+        expected = len(tg.sent_to(chat)) + bubbles
+        tg.send(chat, text, **sender)
+        await tg.wait_for_messages(chat, expected)
 
 
 async def test_a_full_sale_from_greeting_to_order(wire: Wire, db: asyncpg.Pool, demo_catalog: None) -> None:
