@@ -23,6 +23,7 @@ from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
+from bot.logs import mask
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
 from handlers.lanes import ChatLanes, Delivery
@@ -85,7 +86,7 @@ class InboxMiddleware(BaseMiddleware):
         except Exception as exc:
             if not is_data_error(exc):
                 raise
-            reason = clean_text(f"{type(exc).__name__}: {exc}")
+            reason = mask(clean_text(f"{type(exc).__name__}: {exc}"))  # the managers read it: no phone in it
         log.error("update_quarantined", error=reason)
         try:
             first = await self._retrying(lambda: inbox.quarantine(self._pool, update.update_id, chat_id, reason))
@@ -123,7 +124,8 @@ class InboxMiddleware(BaseMiddleware):
 
 def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool]]:
     """Run one (possibly merged) turn and close its inbox rows. A turn the model could not answer stays open and
-    is retried by its lane; a turn that failed otherwise stays pending for the next start."""
+    is retried by its lane; a turn that failed on a value Postgres refuses is closed with the reason; a turn that
+    failed otherwise stays pending for the next start. A pressed button is answered whatever happened."""
 
     async def run(batch: list[Delivery]) -> bool:
         ids = [d.update.update_id for d in batch]

@@ -23,7 +23,9 @@ _REFUSED = re.compile("[\x00\ud800-\udfff]")
 _DATA_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DataError,
     asyncpg.exceptions.IntegrityConstraintViolationError,
-    asyncpg.exceptions._base.DataError,  # noqa: SLF001 - asyncpg exports it only as asyncpg.DataError's twin
+    # asyncpg's client-side "invalid input for query argument" (not exported under its own name: the public
+    # asyncpg.DataError is SQLSTATE class 22)
+    asyncpg.exceptions._base.DataError,  # noqa: SLF001
     UnicodeError,
     OverflowError,
 )

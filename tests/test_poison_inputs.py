@@ -4,11 +4,33 @@ an update Postgres refuses even cleaned, forged and malformed button presses."""
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
+from storage.sanitize import clean, is_data_error
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, in_group
 
 STRANGER = 778  # a member of the managers' group who is not in ADMIN_IDS
+
+
+@pytest.mark.parametrize(("error", "refused"), [
+    (asyncpg.exceptions.UntranslatableCharacterError("unsupported Unicode escape sequence"), True),
+    (asyncpg.exceptions.NumericValueOutOfRangeError("value out of range"), True),
+    (asyncpg.exceptions.UniqueViolationError("duplicate key"), True),
+    (asyncpg.exceptions._base.DataError("invalid input for query argument $1"), True),  # noqa: SLF001
+    (ConnectionRefusedError("Postgres is down"), False),
+    (TimeoutError(), False),
+    (asyncpg.exceptions.TooManyConnectionsError("too many clients"), False),
+    (asyncpg.exceptions.ConnectionDoesNotExistError("connection lost"), False),
+    (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), False),
+])
+def test_an_outage_is_told_from_a_refused_value(error: Exception, refused: bool) -> None:
+    assert is_data_error(error) is refused
+
+
+def test_cleaning_removes_only_what_postgres_refuses() -> None:
+    value = {"text\u0000": ["При\u0000віт", "\ud83d", "😀 ok"], "n": 5}
+    assert clean(value) == ({"text": ["Привіт", "", "😀 ok"], "n": 5}, 3)
 
 
 async def pending(db: asyncpg.Pool) -> int:
