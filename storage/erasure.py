@@ -66,7 +66,7 @@ async def _erase_managers_side(conn: asyncpg.Connection, session_id: str) -> int
                      WHERE o.session_id = $1 AND o.managers_message_id IS NOT NULL)
               OR (u.payload #>> '{message,message_thread_id}') IN (
                      SELECT t.thread_id::text FROM manager_topics t WHERE t.session_id = $1)
-              OR (u.handled_at IS NOT NULL AND u.payload::text ~ ('(^|\D)' || $1 || '(\D|$)'))""", session_id))
+              OR (u.handled_at IS NOT NULL AND u.payload::text ~ ('(^|\\D)' || $1 || '(\\D|$)'))""", session_id))
     return replies + sum([
         _count(await conn.execute(f"DELETE FROM {table} WHERE session_id = $1", session_id))
         for table in ("managers_outbox", "handoffs", "manager_topics")])
