@@ -37,6 +37,8 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
         "crm_chats": _count(await conn.execute("DELETE FROM crm_chat_statuses WHERE session_id = $1", session_id))
         + _count(await conn.execute("DELETE FROM sitniks_chat_mappings WHERE user_id = $1", user_id)),
         "followups": _count(await conn.execute("DELETE FROM followups WHERE session_id = $1", session_id)),
+        # The customer's photos, as their hashes and what the shop's model saw in them.
+        "photos": _count(await conn.execute("DELETE FROM photo_recognitions WHERE customer_id = $1", user_id)),
         "traces": await mask_traces(conn, session_id, user_id),
     }
     crm_phone = _MASKED_PHONE.format(col="order_data #>> '{customer,phone}'")
