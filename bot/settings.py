@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     crm_retry_max: Duration = timedelta(hours=1)  # the longest delay between retries
     crm_status_poll_interval: Duration = timedelta(minutes=10)  # how often a CRM order's status is read
     crm_chat_lookback: Duration = timedelta(days=1)  # chats active this recently get CRM chat statuses
+    # how far back the CRM's chats are searched for a customer's (the CRM filters chats by creation date, and a
+    # returning customer's chat was created long ago)
+    crm_chat_search_lookback: Duration = timedelta(days=365)
+    # Sitniks' public API offers no known way to assign a chat's manager (see README): only when the shop's does
+    sitniks_assign_managers: bool = False
 
     # schedule
     shop_timezone: str = "Europe/Kyiv"

@@ -1,4 +1,4 @@
-"""`python -m bot catalog import FILE [--sheet NAME] [--deactivate-missing] | export FILE | demo`.
+"""`python -m bot catalog import FILE [--sheet NAME] [--deactivate-missing] | export FILE | demo | sync-crm`.
 
 The work lives in `catalog.commands`, imported only when the command runs: its drivers and the LLM client take
 a while to import, and `--help` or a configuration error should answer at once.
@@ -22,6 +22,7 @@ def catalog_arguments(parser: argparse.ArgumentParser) -> None:
     export = actions.add_parser("export", help="write the whole catalog in the import format (.csv or .xlsx)")
     export.add_argument("file", type=Path)
     actions.add_parser("demo", help="load the demo catalog that ships with the bot")
+    actions.add_parser("sync-crm", help="read products, sizes, prices per size and variation ids from Sitniks CRM")
 
 
 async def catalog(settings: Settings, args: argparse.Namespace) -> None:

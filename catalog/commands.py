@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from bot.settings import Settings
 from catalog.files import FileRejected, write_file
-from catalog.importer import Progress, import_file
+from catalog.importer import ImportReport, Progress, import_file
 from catalog.texts import Text, Texts, load_texts
 from storage.database import DatabaseTarget, connect, open_pool, parse_target, start_embedded
 from storage.migrate import migrate
@@ -29,6 +29,10 @@ async def run_catalog(settings: Settings, args: argparse.Namespace) -> None:
         target = await _database(settings, stack)
         pool = await open_pool(target, size=2)
         stack.push_async_callback(pool.close)
+        if args.action == "sync-crm":
+            _print_report(texts, await _sync_crm(settings, pool, texts, stack))
+            await _embed(settings, pool, texts, stack)
+            return
         try:
             if args.action == "export":
                 count = write_file(args.file, await load_products(pool, active_only=False))
@@ -42,11 +46,15 @@ async def run_catalog(settings: Settings, args: argparse.Namespace) -> None:
         except FileRejected as exc:
             _print_errors(texts, exc)
             raise SystemExit(1) from None
-        if report.read_as is not None:
-            print(texts.render(report.read_as.read_as, **report.read_as.details))
-        print(texts.render(Text.IMPORT_DONE, created=report.created, updated=report.updated,
-                           unchanged=report.unchanged, deactivated=report.deactivated))
+        _print_report(texts, report)
         await _embed(settings, pool, texts, stack)
+
+
+def _print_report(texts: Texts, report: ImportReport) -> None:
+    if report.read_as is not None:
+        print(texts.render(report.read_as.read_as, **report.read_as.details))
+    print(texts.render(Text.IMPORT_DONE, created=report.created, updated=report.updated,
+                       unchanged=report.unchanged, deactivated=report.deactivated))
 
 
 async def _database(settings: Settings, stack: AsyncExitStack) -> DatabaseTarget:
@@ -62,6 +70,25 @@ async def _database(settings: Settings, stack: AsyncExitStack) -> DatabaseTarget
     finally:
         await conn.close()
     return target
+
+
+async def _sync_crm(settings: Settings, pool: asyncpg.Pool, texts: Texts, stack: AsyncExitStack) -> ImportReport:
+    """The CRM's products into the catalog (`crm.catalog_sync`, imported here only: this command is the one place
+    the catalog commands reach the CRM). Without a key, or when the CRM cannot be read, says why and exits 1."""
+    from crm.catalog_sync import sync_catalog
+    from crm.client import CrmError, SitniksClient
+
+    key = settings.sitniks_api_key.get_secret_value().strip() if settings.sitniks_api_key else ""
+    if not key:
+        print(texts.render(Text.SYNC_CRM_NO_KEY), file=sys.stderr)
+        raise SystemExit(1)
+    client = SitniksClient(settings.sitniks_api_url, key, settings.crm_timeout)
+    stack.push_async_callback(client.close)
+    try:
+        return await sync_catalog(pool, client)
+    except CrmError as exc:
+        print(texts.render(Text.SYNC_CRM_FAILED, reason=exc.reason), file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _progress_bar(total: int) -> Progress:

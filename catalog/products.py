@@ -13,7 +13,7 @@ from catalog.sizes import parse_size, sorted_sizes
 from catalog.texts import Rejected, Text
 
 COLUMNS = ("sku", "name", "description", "category", "subcategory", "price", "price_by_size", "sizes", "colors",
-           "photo_url", "color_photos", "is_active", "crm_product_id", "stock")
+           "photo_url", "color_photos", "is_active", "crm_product_id", "stock", "crm_variation_ids")
 REQUIRED = ("sku", "name", "price", "sizes")
 _MAX_STOCK = 100_000
 _YES = {"так", "1", "true", "yes", "y", "+", "активний", "в продажу"}
@@ -40,6 +40,8 @@ class Product:
     is_active: bool = True
     crm_product_id: str | None = None
     stock: dict[str, int] = field(default_factory=dict)  # pieces left per size; a size not here is not counted
+    # The Sitniks variation id per size ("122-128") or per size and colour ("122-128/рожевий"), see `variation_id`.
+    crm_variation_ids: dict[str, int] = field(default_factory=dict)
     id: int | None = field(default=None, compare=False)
 
     def price_for(self, size: str) -> Decimal:
@@ -59,6 +61,12 @@ class Product:
     @property
     def min_price(self) -> Decimal:
         return min(self.price_for(size) for size in self.sizes)
+
+    def variation_id(self, size: str, color: str | None) -> int | None:
+        """The CRM variation id of this size (in this colour, where the shop keeps variations per colour); None
+        when the catalog does not map it: such an order line cannot go to Sitniks."""
+        by_colour = self.crm_variation_ids.get(f"{size}/{color}") if color else None
+        return by_colour or self.crm_variation_ids.get(size)
 
     def photo_for(self, color: str | None) -> str | None:
         return self.color_photos.get(color, self.photo_url) if color else self.photo_url
@@ -89,6 +97,7 @@ def parse_product(raw: Mapping[str, Any]) -> Product:
     colors = attempt(_colors, raw.get("colors")) or ()
     price_by_size = attempt(_price_by_size, raw.get("price_by_size"), sizes) or {}
     color_photos = attempt(_color_photos, raw.get("color_photos"), colors) or {}
+    variation_ids = attempt(_variation_ids, raw.get("crm_variation_ids"), sizes, colors) or {}
     photo_url = attempt(_url, raw.get("photo_url"))
     is_active = attempt(_flag, raw.get("is_active"), "is_active")
     stock = attempt(_stock, raw.get("stock"), sizes) or {}
@@ -99,7 +108,7 @@ def parse_product(raw: Mapping[str, Any]) -> Product:
         description=_optional(raw.get("description")), category=_optional(raw.get("category")),
         subcategory=_optional(raw.get("subcategory")), photo_url=photo_url, color_photos=color_photos,
         price_by_size=price_by_size, is_active=is_active, crm_product_id=_optional(raw.get("crm_product_id")),
-        stock=stock,
+        stock=stock, crm_variation_ids=variation_ids,
     )
 
 
@@ -152,6 +161,22 @@ def _count(text: Any, cell: Any) -> int:
     if isinstance(text, bool) or not word.isdigit() or int(word) > _MAX_STOCK:
         raise Rejected(Text.STOCK_MALFORMED, value=cell)
     return int(word)
+
+
+def _variation_ids(value: Any, sizes: tuple[str, ...], colors: tuple[str, ...]) -> dict[str, int]:
+    """`122-128:8812, 134-140/рожевий:8813` (or a YAML mapping) → {"122-128": 8812, "134-140/рожевий": 8813}."""
+    ids: dict[str, int] = {}
+    for key, id_text in _pairs(value, _items, Text.VARIATION_IDS_MALFORMED):
+        size_text, _, color = (part.strip() for part in key.partition("/"))
+        size = parse_size(size_text).label
+        if size not in sizes:
+            raise Rejected(Text.VARIATION_FOR_UNKNOWN_SIZE, size=size)
+        if color and color not in colors:
+            raise Rejected(Text.VARIATION_FOR_UNKNOWN_COLOUR, color=color)
+        if not id_text.isdigit() or int(id_text) == 0:
+            raise Rejected(Text.VARIATION_ID_INVALID, value=id_text)
+        ids[f"{size}/{color}" if color else size] = int(id_text)
+    return ids
 
 
 def _color_photos(value: Any, colors: tuple[str, ...]) -> dict[str, str]:

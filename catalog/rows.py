@@ -77,6 +77,7 @@ _CELLS: dict[str, Callable[[Product], str]] = {
     "is_active": lambda p: "так" if p.is_active else "ні",
     "crm_product_id": lambda p: p.crm_product_id or "",
     "stock": lambda p: _sized({size: p.stock[size] for size in p.sizes if size in p.stock}),
+    "crm_variation_ids": lambda p: _sized(p.crm_variation_ids),
 }
 
 

@@ -45,6 +45,17 @@ class CrmAlerts:
     async def manager_missing(self, name: str, now: datetime) -> None:
         await self.once(f"manager_missing:{name.casefold()}", self.texts.say("alert_manager_missing", name=name), now)
 
+    async def order_unsendable(self, external_id: str, order: object, reason: str, now: datetime) -> None:
+        await self.once(f"order_failed:{external_id}",
+                        self.texts.say("alert_order_unsendable", order=order, reason=reason), now)
+
+    async def variation_missing(self, sku: str, product: str, size: str, color: str | None, order: object,
+                                now: datetime) -> None:
+        """Once per unmapped (product, size, colour), however many orders wait for it."""
+        await self.once(f"variation_missing:{sku}:{size}:{color or ''}", self.texts.say(
+            "alert_variation_missing", order=order, product=product, sku=sku, size=size,
+            color=f", колір {color}" if color else ""), now)
+
     async def order_failed(self, external_id: str, order: object, reason: str, now: datetime) -> None:
         await self.once(f"order_failed:{external_id}", self.texts.say("alert_order_failed", order=order, reason=reason),
                         now)

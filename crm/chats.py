@@ -2,6 +2,9 @@
 
 Each status is a pending row the sync sweep pushes, per chat in order; a chat's later statuses wait while an
 earlier one is retried. Setting a status or a manager again is harmless, so a push cut off half-way is redone.
+A CRM chat is found by the customer's Telegram username (`userNickName`) among the chats CREATED within
+CRM_CHAT_SEARCH_LOOKBACK, every page. Assigning a manager is opt-in (SITNIKS_ASSIGN_MANAGERS): the public API offers
+no known way, so a failed assignment is logged and the status still counts as set.
 """
 
 from __future__ import annotations
@@ -55,7 +58,15 @@ class ChatLifecycle:
                 if not status.due:
                     break
                 chat_id = chat_id or status.sitniks_chat_id
-                outcome, chat_id = await self._push(status, chat_id, now)
+                try:
+                    outcome, chat_id = await self._push(status, chat_id, now)
+                except CrmUnauthorized:
+                    raise
+                except Exception as exc:  # one chat's trouble stays with that chat
+                    log.exception("crm_chat_status_error", chat_id=status.session_id)
+                    await chat_status_retry(self.pool, status.id, f"{type(exc).__name__}: {exc}",
+                                            now + self.rules.backoff(status.attempts + 1))
+                    outcome = "retried"
                 counts[f"chat_{outcome}"] += 1
                 if outcome == "retried":
                     break  # the chat's later statuses wait for this one
@@ -87,7 +98,7 @@ class ChatLifecycle:
     async def _find_chat(self, status: ChatStatus, now: datetime) -> str:
         assert status.username is not None
         wanted = status.username.lstrip("@").casefold()
-        for chat in await self.client.chats(now - self.rules.chat_lookback, now):
+        async for chat in self.client.chats(now - self.rules.chat_search_lookback, now):
             if chat_username(chat) == wanted:
                 found = chat_id_of(chat)
                 await save_chat_mapping(self.pool, status.session_id, status.username, found, now)
@@ -95,15 +106,22 @@ class ChatLifecycle:
         raise NotYet
 
     async def _assign(self, chat_id: str, name: str | None, now: datetime) -> int | None:
-        if not name:
+        """The manager's id once assigned; None when assignment is off, unnamed, unknown or refused (logged)."""
+        if not name or not self.rules.assign_managers:
             return None
-        if self._managers is None:
-            self._managers = {manager_name(m).casefold(): int(m["id"]) for m in await self.client.managers()}
-        manager_id = self._managers.get(name.casefold())
-        if manager_id is None:
-            await self.alerts.manager_missing(name, now)
+        try:
+            if self._managers is None:
+                self._managers = {manager_name(m).casefold(): int(m["id"]) for m in await self.client.managers()}
+            manager_id = self._managers.get(name.casefold())
+            if manager_id is None:
+                await self.alerts.manager_missing(name, now)
+                return None
+            await self.client.assign_manager(chat_id, manager_id)
+        except CrmUnauthorized:
+            raise
+        except CrmError as exc:
+            log.warning("crm_manager_not_assigned", chat_id=chat_id, reason=exc.reason)
             return None
-        await self.client.assign_manager(chat_id, manager_id)
         return manager_id
 
     async def _not_found(self, status: ChatStatus, now: datetime) -> str:

@@ -1,11 +1,13 @@
 """The Sitniks open API: the endpoints the bot uses and what each kind of failure means, in one place.
 
-Paths follow the public integrations of the Sitniks open API; a shop whose account differs adjusts `PATHS`.
+Paths and shapes follow the public evidence in `shared/spec/sitniks-open-api.md` (public clients of the real API);
+a shop whose account differs adjusts `PATHS`. Lists answer `{data: [...], count}` and are paged with `limit`/`skip`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -20,7 +22,11 @@ PATHS = {
     "order_statuses": "/open-api/orders/statuses",
     "orders": "/open-api/orders",
     "order": "/open-api/orders/{order_id}",
+    "nova_poshta_keys": "/open-api/integrations/nova-poshta/api-keys",
+    "products": "/open-api/products",
 }
+PAGE = 50  # items per page of a list: the most a public client asks for
+MAX_PAGES = 200  # a list that never ends (a CRM ignoring `skip`) stops here
 
 
 class Failure(StrEnum):
@@ -87,11 +93,24 @@ class SitniksClient:
         except ValueError as exc:  # a 2xx that is not JSON: a proxy's error page, say
             raise CrmError(Failure.RETRY, f"not JSON from {method} {path}: {exc}") from None
 
+    async def pages(self, path: str, query: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a list, page by page (`limit` PAGE, `skip`), until a short or empty page or `count`."""
+        skip = 0
+        for _ in range(MAX_PAGES):
+            body = await self._call("GET", path, query={**(query or {}), "limit": PAGE, "skip": skip})
+            items = _data(body)
+            for item in items:
+                yield item
+            skip += len(items)
+            count = body.get("count") if isinstance(body, dict) else None
+            if len(items) < PAGE or (isinstance(count, int) and skip >= count):
+                return
+
     # --- chats ---
 
-    async def chats(self, start: datetime, end: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        query = {"startDate": start.isoformat(), "endDate": end.isoformat(), "limit": limit}
-        return _data(await self._call("GET", PATHS["chats"], query=query))
+    def chats(self, start: datetime, end: datetime) -> AsyncIterator[dict[str, Any]]:
+        """Chats CREATED between `start` and `end` (that is what the dates filter), every page."""
+        return self.pages(PATHS["chats"], {"startDate": start.isoformat(), "endDate": end.isoformat()})
 
     async def set_chat_status(self, chat_id: str, title: str) -> None:
         await self._call("PATCH", PATHS["chat_status"].format(chat_id=chat_id), json={"status": title})
@@ -100,6 +119,7 @@ class SitniksClient:
         return _data(await self._call("GET", PATHS["managers"]))
 
     async def assign_manager(self, chat_id: str, manager_id: int) -> None:
+        """Not offered by the public API as far as anyone knows (Mirt-AI marks this call "assumed"): opt-in only."""
         await self._call("PATCH", PATHS["chat"].format(chat_id=chat_id), json={"assignedManagerId": manager_id})
 
     # --- orders ---
@@ -110,15 +130,23 @@ class SitniksClient:
     async def create_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         return _one(await self._call("POST", PATHS["orders"], json=payload))
 
-    async def find_order(self, external_id: str) -> dict[str, Any] | None:
-        """The CRM's order with this external id, if it has one (a 404 means it has none)."""
-        try:
-            found = _data(await self._call("GET", PATHS["orders"], query={"externalId": external_id}))
-        except CrmError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return next((o for o in found if str(o.get("externalId")) == external_id), None)
+    async def orders_by_external_id(self, external_id: str) -> list[dict[str, Any]]:
+        """GET /open-api/orders?externalId=…: one page of what the CRM answers. Unconfirmed filter: a CRM that
+        ignores it answers other orders, so the caller checks each one's externalId."""
+        return _data(await self._call("GET", PATHS["orders"], query={"externalId": external_id, "limit": PAGE}))
+
+    def orders_created(self, start: datetime, end: datetime) -> AsyncIterator[dict[str, Any]]:
+        """Orders created between `start` and `end` (createdAtFrom/createdAtTo, reported to ignore the time zone:
+        callers widen the window), every page."""
+        return self.pages(PATHS["orders"], {"createdAtFrom": start.isoformat(), "createdAtTo": end.isoformat()})
+
+    async def nova_poshta_integrations(self) -> list[dict[str, Any]]:
+        """The shop's Nova Poshta integrations; an order's npDelivery names one by `id`."""
+        return _data(await self._call("GET", PATHS["nova_poshta_keys"]))
+
+    def products(self) -> AsyncIterator[dict[str, Any]]:
+        """The shop's products with their `variations`, every page."""
+        return self.pages(PATHS["products"])
 
     async def order(self, crm_order_id: str) -> dict[str, Any]:
         return _one(await self._call("GET", PATHS["order"].format(order_id=crm_order_id)))

@@ -30,6 +30,8 @@ class CrmRules:
     retry_max: timedelta
     poll_interval: timedelta
     chat_lookback: timedelta
+    chat_search_lookback: timedelta  # how far back a CRM chat is looked for: a returning customer's is old
+    assign_managers: bool  # Sitniks offers no known way to assign a chat's manager: opt-in
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CrmRules:
@@ -44,15 +46,17 @@ class CrmRules:
             order_statuses={title.casefold(): ours for ours, names in titles.items() for title in names},
             retry_base=settings.crm_retry_base, retry_max=settings.crm_retry_max,
             poll_interval=settings.crm_status_poll_interval, chat_lookback=settings.crm_chat_lookback,
+            chat_search_lookback=settings.crm_chat_search_lookback, assign_managers=settings.sitniks_assign_managers,
         )
 
     def backoff(self, attempt: int) -> timedelta:
         """The delay after the `attempt`-th try failed: base, 2×base, 4×base, … up to the maximum."""
         return min(self.retry_base * 2 ** max(attempt - 1, 0), self.retry_max)
 
-    def our_status(self, current: str, title: str | None) -> str:
-        """Our crm_orders status for the CRM's `title`: unknown titles and moves backwards leave `current`."""
-        wanted = self.order_statuses.get((title or "").casefold())
+    @staticmethod
+    def advance(current: str, wanted: str | None) -> str:
+        """Our crm_orders status once the CRM's says `wanted`: unmapped statuses and moves backwards leave
+        `current`."""
         if wanted is None or current in FINAL or PROGRESS[wanted] <= PROGRESS[current]:
             return current
         return wanted

@@ -22,6 +22,7 @@ from crm.client import CrmUnauthorized, SitniksClient
 from crm.orders import OrderSync
 from crm.rules import CrmRules
 from crm.shipping import ShippingNotices
+from crm.statuses import StatusBook
 from crm.texts import load_crm_texts
 from handlers.managers import managers_notifier
 from handlers.replies import send_text
@@ -74,6 +75,7 @@ def crm_sweep(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, clie
     return CrmSync(
         pool, rules, alerts,
         chats=ChatLifecycle(pool, client, rules, alerts),
-        orders=OrderSync(pool, client, rules, texts, alerts, str(shop.payment.prepayment)),
+        orders=OrderSync(pool, client, rules, texts, alerts, shop.payment.prepayment,
+                         StatusBook(pool, client, rules.order_statuses)),
         shipping=ShippingNotices(pool, shop, partial(send_text, bot, pool)),
     )

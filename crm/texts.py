@@ -12,9 +12,11 @@ from bot.settings import ConfigError
 
 # Every text with the values it may use.
 REQUIRED = {
-    "note": ("order", "payment"), "payment_full": (), "payment_prepayment": ("prepayment",),
+    "note": ("order", "payment", "items", "delivery"), "note_item": ("name", "size", "color", "quantity"),
+    "payment_full": (), "payment_prepayment": ("prepayment",),
     "alert_unauthorized": (), "alert_forbidden": ("reason",), "alert_order_failed": ("order", "reason"),
-    "alert_manager_missing": ("name",),
+    "alert_manager_missing": ("name",), "alert_order_unsendable": ("order", "reason"),
+    "alert_variation_missing": ("order", "product", "sku", "size", "color"),
 }
 
 

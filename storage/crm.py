@@ -3,7 +3,7 @@ the chat mappings (`sitniks_chat_mappings`) and the CRM alerts sent once (`crm_a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ class OutboxOrder:
     crm_order_id: str | None
     order_data: dict[str, Any]
     metadata: dict[str, Any]
+    created_at: datetime  # when the order was handed to the outbox: no attempt is older
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Shipment:
 
 def _outbox(row: asyncpg.Record) -> OutboxOrder:
     return OutboxOrder(str(row["id"]), row["order_id"], row["session_id"], row["external_id"], row["status"],
-                       row["attempts"], row["crm_order_id"], row["order_data"], row["metadata"])
+                       row["attempts"], row["crm_order_id"], row["order_data"], row["metadata"],
+                       row["created_at"])
 
 
 # --- orders ---------------------------------------------------------------------------------------------------------
@@ -100,12 +102,6 @@ async def order_failed(pool: asyncpg.Pool, outbox_id: str, reason: str) -> None:
            WHERE id = $1""",
         outbox_id, reason,
     )
-
-
-async def crm_product_ids(pool: asyncpg.Pool, skus: Iterable[str]) -> dict[str, str]:
-    rows = await pool.fetch("SELECT sku, crm_product_id FROM products WHERE sku = ANY($1::text[]) "
-                            "AND crm_product_id IS NOT NULL", list(skus))
-    return {r["sku"]: r["crm_product_id"] for r in rows}
 
 
 # --- order statuses -------------------------------------------------------------------------------------------------
@@ -252,3 +248,19 @@ async def claim_alert(pool: asyncpg.Pool, key: str, reason: str, now: datetime) 
 
 async def alert_claimed(pool: asyncpg.Pool, key: str) -> bool:
     return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM crm_alerts WHERE key = $1)", key))
+
+
+# --- the shop's order status ids ------------------------------------------------------------------------------------
+
+async def learn_status_ids(pool: asyncpg.Pool, known: dict[str, tuple[str, str]], now: datetime) -> None:
+    """Remember {CRM status id: (ours, its title)} for the statuses whose title the settings name right now."""
+    await pool.executemany(
+        """INSERT INTO crm_order_status_ids (crm_status_id, ours, title, seen_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (crm_status_id) DO UPDATE SET ours = EXCLUDED.ours, title = EXCLUDED.title,
+                                                     seen_at = EXCLUDED.seen_at""",
+        [(status_id, ours, title, now) for status_id, (ours, title) in known.items()],
+    )
+
+
+async def status_ids(pool: asyncpg.Pool) -> dict[str, str]:
+    return {r["crm_status_id"]: r["ours"] for r in await pool.fetch("SELECT crm_status_id, ours FROM crm_order_status_ids")}

@@ -13,7 +13,7 @@ Executor = asyncpg.Connection | asyncpg.Pool
 _SELECT = """
     SELECT p.id, p.sku, p.name, p.description, p.category, p.subcategory, p.price, p.sizes, p.colors,
            p.photo_url, p.color_photos, p.is_active, p.crm_product_id,
-           COALESCE(sp.sizes, '{}') AS price_sizes, COALESCE(sp.prices, '{}') AS price_values,
+           p.crm_variation_ids, COALESCE(sp.sizes, '{}') AS price_sizes, COALESCE(sp.prices, '{}') AS price_values,
            COALESCE(ss.sizes, '{}') AS stock_sizes, COALESCE(ss.quantities, '{}') AS stock_quantities
     FROM products p
     LEFT JOIN LATERAL (
@@ -32,7 +32,7 @@ def _product(row: asyncpg.Record) -> Product:
         id=row["id"], sku=row["sku"], name=row["name"], description=row["description"], category=row["category"],
         subcategory=row["subcategory"], price=row["price"], sizes=tuple(row["sizes"]), colors=tuple(row["colors"]),
         photo_url=row["photo_url"], color_photos=dict(row["color_photos"]), is_active=row["is_active"],
-        crm_product_id=row["crm_product_id"],
+        crm_product_id=row["crm_product_id"], crm_variation_ids=dict(row["crm_variation_ids"]),
         price_by_size=dict(zip(row["price_sizes"], row["price_values"], strict=True)),
         stock=dict(zip(row["stock_sizes"], row["stock_quantities"], strict=True)),
     )
@@ -51,8 +51,8 @@ async def products_by_sku(db: Executor, skus: Iterable[str]) -> dict[str, Produc
 async def insert_product(conn: asyncpg.Connection, product: Product) -> int:
     product_id: int = await conn.fetchval(
         """INSERT INTO products (sku, name, description, category, subcategory, price, sizes, colors, photo_url,
-                                 color_photos, is_active, crm_product_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id""",
+                                 color_photos, is_active, crm_product_id, crm_variation_ids)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id""",
         *_values(product),
     )
     await _replace_size_values(conn, product_id, product)
@@ -63,7 +63,7 @@ async def update_product(conn: asyncpg.Connection, product: Product) -> None:
     product_id = await conn.fetchval(
         """UPDATE products SET name = $2, description = $3, category = $4, subcategory = $5, price = $6,
                                sizes = $7, colors = $8, photo_url = $9, color_photos = $10, is_active = $11,
-                               crm_product_id = $12, updated_at = now()
+                               crm_product_id = $12, crm_variation_ids = $13, updated_at = now()
            WHERE sku = $1 RETURNING id""",
         *_values(product),
     )
@@ -72,7 +72,7 @@ async def update_product(conn: asyncpg.Connection, product: Product) -> None:
 
 def _values(p: Product) -> tuple[object, ...]:
     return (p.sku, p.name, p.description, p.category, p.subcategory, p.price, list(p.sizes), list(p.colors),
-            p.photo_url, p.color_photos, p.is_active, p.crm_product_id)
+            p.photo_url, p.color_photos, p.is_active, p.crm_product_id, p.crm_variation_ids)
 
 
 async def _replace_size_values(conn: asyncpg.Connection, product_id: int, product: Product) -> None:

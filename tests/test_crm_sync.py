@@ -1,26 +1,31 @@
-"""The CRM sync sweep against the fake Sitniks and real Postgres, run with chosen times: retries and their
-backoff, a timeout after the CRM did its work, rejections, a refused key, chat statuses, shipping notices."""
+"""The CRM order sweep against the contract-faithful fake Sitniks and real Postgres, run with chosen times: the body
+the CRM accepts, retries and their backoff (capped), a timeout after the CRM did its work (with and without a working
+?externalId= filter), a lookup that fails, rejections, a refused key, held and poison rows, statuses by the shop's
+own list, shipping notices."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 import pytest_asyncio
+from structlog.testing import capture_logs
 
 from bot.app import make_bot
 from bot.shop import load_shop
 from catalog.customer_details import DeliveryPoint, PointKind
+from catalog.files import write_csv
+from catalog.importer import import_file
 from catalog.order_model import Order, OrderLine, PaymentMethod, Recipient
 from catalog.orders import place_order
 from catalog.texts import load_texts
 from crm.sync import CrmSync, crm_sweep, open_sitniks
-from storage.crm import mark_for_attention
+from storage.products import load_products
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire
 
@@ -29,9 +34,13 @@ ORDERS, ORDER = "/open-api/orders", "/open-api/orders/{order_id}"
 T0 = datetime.now(UTC)
 
 
+ANNA_VARIATIONS = {"110-116": 8811, "122-128": 8812, "134-140": 8813, "146-152": 8814, "158-164": 8815}
+
+
 @pytest_asyncio.fixture
 async def sitniks(db: asyncpg.Pool) -> AsyncIterator[FakeSitniks]:
-    for table in ("crm_orders", "crm_chat_statuses", "crm_alerts", "sitniks_chat_mappings", "agent_sessions"):
+    for table in ("crm_orders", "crm_chat_statuses", "crm_alerts", "sitniks_chat_mappings", "agent_sessions",
+                  "crm_order_status_ids"):
         await db.execute(f"DELETE FROM {table}")  # each test sweeps only what it made
     fake = FakeSitniks()
     await fake.start()
@@ -57,11 +66,19 @@ def crm(wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStac
     return crm_sweep(settings, db, bot, load_shop(None), client)
 
 
-async def an_order(db: asyncpg.Pool, chat: int) -> Order:
+async def map_variations(db: asyncpg.Pool, sku: str = "MIRT-ANNA", ids: dict[str, int] | None = None) -> None:
+    await db.execute("UPDATE products SET crm_variation_ids = $2 WHERE sku = $1", sku,
+                     ANNA_VARIATIONS if ids is None else ids)
+
+
+async def an_order(db: asyncpg.Pool, chat: int, mapped: bool = True,
+                   payment: PaymentMethod = PaymentMethod.PREPAYMENT) -> Order:
+    if mapped:
+        await map_variations(db)
     recipient = Recipient("Петренко Оксана", "+380951234567", "Київ", DeliveryPoint(PointKind.BRANCH, 25))
     placed = await place_order(db, load_texts(), user_id=str(chat), session_id=str(chat), update_id=chat,
                                lines=[OrderLine("MIRT-ANNA", "122-128", "рожевий", 2)], recipient=recipient,
-                               payment_method=PaymentMethod.PREPAYMENT)
+                               payment_method=payment)
     return placed.order
 
 
@@ -90,55 +107,106 @@ async def test_503_three_times_then_200_creates_one_order_after_backoff(
     assert alerts(wire) == []
 
 
-async def test_the_payload_carries_customer_delivery_items_total_and_payment(
+async def test_the_backoff_stops_growing_at_crm_retry_max(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
+) -> None:
+    await an_order(db, 3011)
+    sitniks.fail("POST", ORDERS, 503, times=6)
+    sync = crm(wire, db, sitniks, stack, crm_retry_max="30s")
+    posts = lambda: len(sitniks.calls("POST", ORDERS))  # noqa: E731
+    # 10 s, 20 s, then never more than 30 s: without the ceiling the waits would be 40 s and 80 s.
+    for sweep_at, expected_posts in [(0, 1), (10, 2), (30, 3), (60, 4), (90, 5), (120, 6), (150, 7)]:
+        await sync.sweep(T0 + timedelta(seconds=sweep_at))
+        assert posts() == expected_posts, sweep_at
+    assert len(sitniks.orders) == 1
+
+
+async def test_the_body_has_the_public_shape_and_the_crm_accepts_it(
     wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
 ) -> None:
     order = await an_order(db, 3002)
-    await db.execute("UPDATE products SET crm_product_id = 'crm-anna' WHERE sku = 'MIRT-ANNA'")
-    await crm(wire, db, sitniks, stack).sweep(T0)
-    [sent] = sitniks.orders.values()
-    payload = sent["payload"]
-    assert payload["externalId"] == order.idempotency_key and payload["source"] == "telegram"
-    assert payload["client"] == {"fullName": "Петренко Оксана", "phone": "+380951234567"}
-    assert payload["delivery"]["service"] == "nova_poshta" and payload["delivery"]["city"] == "Київ"
-    assert payload["delivery"]["warehouseType"] == "branch" and payload["delivery"]["warehouseNumber"] == 25
-    assert payload["products"] == [{"productId": "crm-anna", "sku": "MIRT-ANNA", "title": "Сукня Анна",
-                                    "size": "122-128", "color": "рожевий", "quantity": 2, "price": "1850.00"}]
-    assert Decimal(payload["totalPrice"]) == Decimal("3700.00") and payload["paymentMethod"] == "prepayment"
-    assert f"№{order.id}" in payload["comment"] and "передоплата 200 грн" in payload["comment"]
+    sync = crm(wire, db, sitniks, stack)
+    await sync.sweep(T0)
+    assert sitniks.refusals == []
+    [(crm_id, body)] = sitniks.bodies.items()
+    assert body["externalId"] == order.idempotency_key
+    assert body["client"] == {"fullname": "Петренко Оксана", "phone": "+380951234567"}
+    assert body["products"] == [{"productVariationId": 8812, "title": "Сукня Анна", "price": 1850, "quantity": 2,
+                                 "isUpsale": False}]
+    assert body["npDelivery"]["integrationNovaposhtaId"] == 3071
+    assert (body["npDelivery"]["city"], body["npDelivery"]["department"]) == ("Київ", "Відділення №25")
+    assert body["payment"] == {"amount": 200}  # the prepayment, a number
+    note = body["managerComment"]
+    assert f"№{order.id}" in note and "передоплата 200 грн" in note and "122-128, рожевий × 2" in note
+    assert (await outbox(db, order))["crm_order_id"] == crm_id
+
+    await an_order(db, 3012, payment=PaymentMethod.FULL)  # the integration id was read once, then cached
+    await sync.sweep(T0 + timedelta(seconds=1))
+    assert len(sitniks.bodies) == 2 and sitniks.refusals == []
+    assert list(sitniks.bodies.values())[1]["payment"] == {"amount": 3700}
+    assert len(sitniks.calls("GET", "/open-api/integrations/nova-poshta/api-keys")) == 1
 
 
+@pytest.mark.parametrize("filter_works", [True, False])
 async def test_a_timeout_after_the_crm_created_the_order_is_found_not_sent_again(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None,  # noqa: F811
+    filter_works: bool,
 ) -> None:
-    order = await an_order(db, 3003)
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    for n in range(60):  # the shop's newer orders: a CRM ignoring ?externalId= answers these first, over two pages
+        sitniks.orders[str(n)] = {"id": n, "externalId": f"site-{n}", "status": {"id": 1, "title": "Нові заявки"},
+                                  "createdAt": later}
+    sitniks.ignores_external_id_filter = not filter_works
+    order = await an_order(db, 3003 if filter_works else 3013)
     answer = sitniks.hold("POST", ORDERS)  # the CRM stores the order, then does not answer in time
     sync = crm(wire, db, sitniks, stack, crm_timeout="0.3s")
     await sync.sweep(T0)
-    assert len(sitniks.orders) == 1
     row = await outbox(db, order)
     assert row["status"] == "queued" and "timeout" in row["error_message"]
     answer.set()
+    for seconds in (10, 20, 40, 80):
+        await sync.sweep(T0 + timedelta(seconds=seconds))
+    [ours] = [crm_id for crm_id, o in sitniks.orders.items() if o["externalId"] == order.idempotency_key]
+    row = await outbox(db, order)
+    assert row["status"] == "created" and row["crm_order_id"] == ours
+    assert len(sitniks.calls("POST", ORDERS)) == 1 and len(sitniks.bodies) == 1
+    listed = [c.query for c in sitniks.calls("GET", ORDERS) if "createdAtFrom" in c.query]
+    assert bool(listed) is not filter_works  # listed (every page) only when the filter answered other orders
+    if listed:
+        assert [q["skip"] for q in listed] == ["0", "50"]
+
+
+async def test_a_lookup_that_fails_is_a_retry_not_a_rejection(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
+) -> None:
+    order = await an_order(db, 3014)
+    answer = sitniks.hold("POST", ORDERS)
+    sync = crm(wire, db, sitniks, stack, crm_timeout="0.3s")
+    await sync.sweep(T0)
+    answer.set()
+    sitniks.fail("GET", ORDERS, 400, times=2)  # the filter refused, then the listing too
     await sync.sweep(T0 + timedelta(seconds=10))
     row = await outbox(db, order)
-    assert row["status"] == "created" and row["crm_order_id"] == next(iter(sitniks.orders))
-    assert len(sitniks.calls("POST", ORDERS)) == 1 and len(sitniks.orders) == 1
-    assert [c.query for c in sitniks.calls("GET", ORDERS)] == [{"externalId": order.idempotency_key}]
+    assert row["status"] == "queued" and "lookup" in row["error_message"] and alerts(wire) == []
+    await sync.sweep(T0 + timedelta(seconds=30))
+    row = await outbox(db, order)
+    assert row["status"] == "created" and len(sitniks.orders) == 1 and len(sitniks.calls("POST", ORDERS)) == 1
 
 
-async def test_422_fails_the_order_with_the_reason_and_alerts_the_managers_once(
+async def test_a_refused_body_fails_the_order_with_the_reason_and_alerts_the_managers_once(
     wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
 ) -> None:
     order = await an_order(db, 3004)
-    sitniks.route("POST", ORDERS, lambda request: (422, {"message": "delivery.city is not a known city"}))
+    await db.execute("UPDATE crm_orders SET order_data = jsonb_set(order_data, '{customer,name}', '\"Я\"') "
+                     "WHERE order_id = $1", order.id)  # a name the CRM refuses
     sync = crm(wire, db, sitniks, stack)
     for minutes in (0, 10, 60):
         await sync.sweep(T0 + timedelta(minutes=minutes))
     row = await outbox(db, order)
-    assert row["status"] == "failed" and "422" in row["error_message"] and "not a known city" in row["error_message"]
-    assert len(sitniks.calls("POST", ORDERS)) == 1
+    assert row["status"] == "failed" and "400" in row["error_message"] and "fullname" in row["error_message"]
+    assert len(sitniks.calls("POST", ORDERS)) == 1 and sitniks.orders == {}
     [alert] = alerts(wire)
-    assert f"№{order.id}" in alert and "not a known city" in alert
+    assert f"№{order.id}" in alert and "fullname" in alert
 
 
 async def test_a_refused_key_alerts_once_stops_trying_and_a_new_key_resumes(
@@ -172,72 +240,82 @@ async def test_403_alerts_once_and_the_order_waits_for_the_longest_backoff(
     assert "403" in alert
 
 
-async def session(db: asyncpg.Pool, chat: int, username: str | None, phase: str, human: bool = False) -> None:
-    await db.execute("INSERT INTO users (external_id, username) VALUES ($1, $2) ON CONFLICT (external_id) "
-                     "DO UPDATE SET username = EXCLUDED.username", str(chat), username)
-    await db.execute("INSERT INTO agent_sessions (session_id, state, human_since) VALUES ($1, $2, $3)",
-                     str(chat), {"current_state": "STATE_1_DISCOVERY", "dialog_phase": phase},
-                     T0 if human else None)
-
-
-async def test_chat_statuses_follow_the_conversation_in_order_each_once(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack
+async def test_an_unmapped_size_holds_the_order_with_one_alert_until_the_catalog_maps_it(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
-    await session(db, 3101, "browsing_mom", "DISCOVERY")
-    await session(db, 3102, "paying_mom", "WAITING_FOR_PAYMENT_PROOF")
-    await session(db, 3103, "upset_mom", "ESCALATED")
-    await session(db, 3104, "handled_mom", "OFFER_MADE", human=True)
-    await session(db, 3105, None, "DISCOVERY")  # no username: nothing to find the CRM chat by
-    for n, name in enumerate(["browsing_mom", "paying_mom", "upset_mom", "handled_mom"], start=1):
-        sitniks.add_chat(f"c{n}", name)
+    await map_variations(db, ids={"110-116": 8811})  # the shop mapped another size only
+    order = await an_order(db, 3007, mapped=False)
     sync = crm(wire, db, sitniks, stack)
-    for seconds in (0, 1, 120):
+    for seconds in (0, 10, 20):
         await sync.sweep(T0 + timedelta(seconds=seconds))
+    row = await outbox(db, order)
+    assert row["status"] == "pending" and "122-128" in row["error_message"]
+    assert sitniks.calls("POST", ORDERS) == []  # not sent half-right
+    [alert] = alerts(wire)
+    assert "Сукня Анна" in alert and "122-128" in alert and f"№{order.id}" in alert
 
-    def statuses(chat_id: str) -> list[str]:
-        return [r.json["status"] for r in sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status")
-                if r.params["chat_id"] == chat_id]
-
-    def assigned(chat_id: str) -> list[int]:
-        return [r.json["assignedManagerId"] for r in sitniks.calls("PATCH", "/open-api/chats/{chat_id}")
-                if r.params["chat_id"] == chat_id]
-
-    assert statuses("c1") == ["Взято в роботу"] and assigned("c1") == [11]
-    assert statuses("c2") == ["Взято в роботу", "Виставлено рахунок"] and assigned("c2") == [11]
-    assert statuses("c3") == ["Взято в роботу", "AI Увага"] and assigned("c3") == [11, 12]
-    assert statuses("c4") == ["Взято в роботу", "AI Увага"] and assigned("c4") == [11, 12]
-    mapping = await db.fetchrow("SELECT * FROM sitniks_chat_mappings WHERE user_id = '3103'")
-    assert mapping["sitniks_chat_id"] == "c3" and mapping["current_status"] == "AI Увага"
-    assert mapping["sitniks_manager_id"] == 12 and mapping["telegram_username"] == "upset_mom"
-    skipped = await db.fetchval("SELECT state FROM crm_chat_statuses WHERE session_id = '3105'")
-    assert skipped == "skipped"
-    assert len(sitniks.calls("GET", "/open-api/managers")) == 1  # read once per sweep that needs it
+    catalog = tmp_path / "catalog.csv"  # the shop exports, fills crm_variation_ids and imports the catalog
+    write_csv(catalog, await load_products(db, active_only=False))
+    text = catalog.read_text(encoding="utf-8").replace(",110-116:8811", ',"110-116:8811, 122-128:8812"')
+    catalog.write_text(text, encoding="utf-8")
+    assert (await import_file(db, catalog)).updated == 1
+    await sync.sweep(T0 + timedelta(seconds=30))
+    assert (await outbox(db, order))["status"] == "created"
+    [body] = sitniks.bodies.values()
+    assert body["products"][0]["productVariationId"] == 8812 and len(alerts(wire)) == 1
 
 
-async def test_a_chat_the_crm_does_not_list_yet_is_retried_and_its_later_statuses_wait(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack
+async def test_a_poison_row_fails_with_one_alert_and_the_good_order_is_sent_in_the_same_sweep(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
 ) -> None:
-    await session(db, 3201, "late_mom", "WAITING_FOR_PAYMENT_PROOF")
-    sync = crm(wire, db, sitniks, stack, sitniks_ai_manager="Нема Такого")
+    for external_id, data in [("poison-no-items", {"order_id": 901, "customer": {"name": "Петренко Оксана"}}),
+                              ("poison-unknown", {"order_id": 902, "items": [{"sku": "NO-SUCH", "size": "122-128",
+                                                                               "quantity": 1, "price": "10"}]})]:
+        await db.execute("INSERT INTO crm_orders (session_id, external_id, order_data, created_at) "
+                         "VALUES ('3008', $1, $2, now() - interval '1 minute')", external_id,
+                         {**data, "external_id": external_id})
+    good = await an_order(db, 3008)
+    sync = crm(wire, db, sitniks, stack)
+    counts = await sync.sweep(T0)
+    assert counts["orders_failed"] == 2 and counts["orders_created"] == 1
+    assert (await outbox(db, good))["status"] == "created" and len(sitniks.bodies) == 1
+    reasons = dict(await db.fetch("SELECT external_id, error_message FROM crm_orders WHERE status = 'failed'"))
+    assert "no items" in reasons["poison-no-items"] and "NO-SUCH" in reasons["poison-unknown"]
+    await sync.sweep(T0 + timedelta(minutes=5))
+    assert len(alerts(wire)) == 2 and any("poison-no-items" in a for a in alerts(wire))
+
+
+async def test_a_status_the_shop_renamed_still_maps_by_its_id_and_the_list_is_read_daily(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
+) -> None:
+    order = await an_order(db, 3009)
+    sync = crm(wire, db, sitniks, stack)
     await sync.sweep(T0)
-    assert sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status") == []
-    sitniks.add_chat("late", "Late_Mom")
-    await sync.sweep(T0 + timedelta(seconds=5))  # still waiting out the backoff
-    assert sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status") == []
-    await sync.sweep(T0 + timedelta(seconds=10))
-    await sync.sweep(T0 + timedelta(seconds=20))
-    assert sitniks.chat("late")["status"] == "Виставлено рахунок"
-    assert len(sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status")) == 2
-    [alert] = alerts(wire)  # the AI manager's name is unknown to the CRM: said once
-    assert "Нема Такого" in alert
+    await sync.sweep(T0 + timedelta(minutes=1))  # the first poll reads the shop's list and learns its ids
+    sitniks.rename_status(3, "Передано в Нову пошту")
+    crm_id = (await outbox(db, order))["crm_order_id"]
+    sitniks.set_order_status(crm_id, "Передано в Нову пошту")
+    await sync.sweep(T0 + timedelta(minutes=2))
+    row = await outbox(db, order)
+    assert row["status"] == "shipped" and row["metadata"]["crm_status"] == "Передано в Нову пошту"
+    assert len(sitniks.calls("GET", "/open-api/orders/statuses")) == 1
+    await crm(wire, db, sitniks, stack).sweep(T0 + timedelta(minutes=3))  # a restarted process: ids are kept
+    assert (await outbox(db, order))["status"] == "shipped"
+    sitniks.set_order_status(crm_id, "Отримано")
+    await sync.sweep(T0 + timedelta(days=1, minutes=2))
+    assert (await outbox(db, order))["status"] == "delivered"
+    assert len(sitniks.calls("GET", "/open-api/orders/statuses")) == 3  # the restart's, and a day later
 
 
-@pytest.mark.parametrize("ttn", ["20450000000001", None])
+@pytest.mark.parametrize("place", [("npDelivery", "ttn"), ("ttn",), None])
 async def test_shipped_in_the_crm_tells_the_customer_once(
     wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None,  # noqa: F811
-    ttn: str | None,
+    place: tuple[str, ...] | None,
 ) -> None:
-    chat = 3301 if ttn else 3302
+    chat = {None: 3302, ("ttn",): 3303}.get(place, 3301)
+    ttn = "20450000000001" if place else None
+    sitniks.ttn_place = place or ("ttn",)
     order = await an_order(db, chat)
     sync = crm(wire, db, sitniks, stack)
     await sync.sweep(T0)
@@ -246,8 +324,9 @@ async def test_shipped_in_the_crm_tells_the_customer_once(
     await sync.sweep(T0 + timedelta(minutes=1))
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order.id) == "paid"
     sitniks.set_order_status(crm_id, "Відправлено", ttn=ttn)
-    for minutes in (2, 3, 4):
-        await sync.sweep(T0 + timedelta(minutes=minutes))
+    with capture_logs() as logs:
+        for minutes in (2, 3, 4):
+            await sync.sweep(T0 + timedelta(minutes=minutes))
     shop = load_shop(None)
     expected = (shop.text("shipped", order=order.id, tracking=ttn) if ttn
                 else shop.text("shipped_without_tracking", order=order.id))
@@ -255,22 +334,10 @@ async def test_shipped_in_the_crm_tells_the_customer_once(
     row = await outbox(db, order)
     assert row["status"] == "shipped" and row["metadata"]["crm_status"] == "Відправлено"
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order.id) == "shipped"
+    [keys] = [line for line in logs if line["event"] == "crm_shipped_order_keys"]  # once, at info
+    assert keys["log_level"] == "info" and "npDelivery" in keys["order"]
+    assert ("ttn" in keys[place[0] if len(place) == 2 else "order"]) if place else keys["tracking_found"] is False
+    assert "+380951234567" not in str(keys)
     sitniks.set_order_status(crm_id, "Оплачено")  # a stale status never moves the order back
     await sync.sweep(T0 + timedelta(minutes=5))
     assert (await outbox(db, order))["status"] == "shipped"
-
-
-async def test_a_managers_alert_marks_the_crm_chat_for_attention_even_for_an_older_chat(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack
-) -> None:
-    await session(db, 3401, "quiet_mom", "WAITING_FOR_DELIVERY_DATA")
-    await db.execute("UPDATE agent_sessions SET updated_at = now() - interval '3 days' WHERE session_id = '3401'")
-    sitniks.add_chat("quiet", "quiet_mom")
-    sync = crm(wire, db, sitniks, stack)
-    await sync.sweep(T0)
-    assert sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status") == []  # older than CRM_CHAT_LOOKBACK
-    await mark_for_attention(db, "3401", T0)  # what the follow-up sweep does when it alerts the managers
-    await sync.sweep(T0 + timedelta(seconds=1))
-    assert [r.json["status"] for r in sitniks.calls("PATCH", "/open-api/chats/{chat_id}/status")] == [
-        "Взято в роботу", "AI Увага"]
-    assert sitniks.chat("quiet")["assignedManagerId"] == 12

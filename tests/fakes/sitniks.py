@@ -1,7 +1,15 @@
-"""A fake Sitniks CRM open API on 127.0.0.1: it keeps chats, managers and orders like the shop's account would,
-records every request, and can fail or hold a route (answer only once released, after doing its work).
+"""A fake Sitniks CRM open API on 127.0.0.1, built from the public evidence in `shared/spec/sitniks-open-api.md`
+(not from what our client sends): the documented paths and answer shapes, and a refusal (400 with a reason) of an
+order body the real API would not take. It keeps chats, managers, products and orders like a shop's account,
+records every request, and can fail or hold a route (answer only once released, after doing its work: a timeout
+after the CRM created the order).
 
-Routes are path templates ("/open-api/orders/{order_id}"); `route()` replaces a route's answer for a test.
+Evidence it follows: an order line names a VARIATION by integer `productVariationId`; `client.fullname` (lower
+case, at least 3 characters); money as JSON numbers; `npDelivery.integrationNovaposhtaId` from
+GET /open-api/integrations/nova-poshta/api-keys; lists as `{data, count}` paged by `limit`/`skip`; chats filtered on
+their CREATION date; the chat status PATCH answering with an empty body; no manager assignment route. Unknown to
+the evidence and chosen here (a shop checks them against its Swagger page): where a variation keeps its size
+(`properties` [{name: "Розмір", value}]) and where an order keeps its ТТН (`npDelivery.ttn` by default).
 """
 
 from __future__ import annotations
@@ -11,19 +19,29 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from tests.fakes.server import LocalServer
 
-Answer = tuple[int, Any]  # HTTP status and JSON body
+Answer = tuple[int, Any]  # HTTP status and JSON body (None: an empty body)
 Route = Callable[["SitniksRequest"], Answer]
 
 NEW = "Нові заявки"
 STATUSES = [{"id": 1, "title": NEW}, {"id": 2, "title": "Оплачено"}, {"id": 3, "title": "Відправлено"},
             {"id": 4, "title": "Отримано"}, {"id": 5, "title": "Скасовано"}]
 AI_MANAGER, HUMAN_MANAGER = "AI Олена", "Тетяна Коваль"
+NP_INTEGRATION_ID = 3071
+PAGE_MAX = 50  # the most a list answers per page
+
+ORDER_FIELDS = {"externalId", "statusId", "salesChannelId", "client", "products", "npDelivery", "clientComment",
+                "managerComment", "payment", "utm"}
+LINE_FIELDS = {"productVariationId", "title", "price", "quantity", "isUpsale", "discountPercent", "discountAmount",
+               "costPrice", "notes", "warehouseId"}
+NP_FIELDS = {"integrationNovaposhtaId", "city", "cityRef", "department", "departmentRef", "serviceType", "payerType",
+             "cargoType", "seatsAmount", "price", "weight", "region", "paymentMethod", "productPaymentMethod"}
 
 
 @dataclass(frozen=True)
@@ -40,27 +58,79 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def order_refusal(body: Any) -> str | None:
+    """Why the real API would refuse this order body (400), or None when it has the public shape."""
+    if not isinstance(body, dict):
+        return "body must be an object"
+    if unknown := sorted(set(body) - ORDER_FIELDS):
+        return f"property {', '.join(unknown)} should not exist"
+    client = body.get("client")
+    if not isinstance(client, dict) or not isinstance(client.get("fullname"), str) \
+            or len(client["fullname"].strip()) < 3:
+        return "client.fullname must be longer than or equal to 3 characters"
+    lines = body.get("products")
+    if not isinstance(lines, list) or not lines:
+        return "products must contain at least 1 elements"
+    for n, line in enumerate(lines):
+        if not isinstance(line, dict) or (unknown := sorted(set(line) - LINE_FIELDS)):
+            return f"products.{n}: property {', '.join(unknown) if isinstance(line, dict) else ''} should not exist"
+        variation = line.get("productVariationId")
+        if not isinstance(variation, int) or isinstance(variation, bool) or variation <= 0:
+            return f"products.{n}.productVariationId must be an integer number"
+        if not _number(line.get("price")) or not isinstance(line.get("quantity"), int) or line["quantity"] < 1:
+            return f"products.{n}.price must be a number, quantity a positive integer"
+    delivery = body.get("npDelivery")
+    if delivery is not None:
+        if not isinstance(delivery, dict) or (unknown := sorted(set(delivery) - NP_FIELDS)):
+            return "npDelivery: unknown property"
+        if delivery.get("integrationNovaposhtaId") != NP_INTEGRATION_ID:
+            return "npDelivery.integrationNovaposhtaId: Nova Poshta integration not found"
+        if "price" in delivery and not _number(delivery["price"]):
+            return "npDelivery.price must be a number"
+    payment = body.get("payment")
+    if payment is not None and (not isinstance(payment, dict) or not _number(payment.get("amount"))):
+        return "payment.amount must be a number"
+    for comment in ("clientComment", "managerComment"):
+        if comment in body and not isinstance(body[comment], str):
+            return f"{comment} must be a string"
+    return None
+
+
 class FakeSitniks(LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[SitniksRequest] = []
         self.chats: list[dict[str, Any]] = []
         self.managers = [{"id": 11, "user": {"fullname": AI_MANAGER}}, {"id": 12, "user": {"fullname": HUMAN_MANAGER}}]
+        self.statuses = [dict(s) for s in STATUSES]
+        self.products: list[dict[str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
+        self.bodies: dict[str, dict[str, Any]] = {}  # each created order's body, as the CRM accepted it
+        self.refusals: list[str] = []  # the reason of every 400 answered to an order body
         self.api_key = "sitniks-test-key"  # requests with another Bearer key get 401
+        self.ignores_external_id_filter = False  # a CRM whose list has no ?externalId= filter
+        self.ttn_place: tuple[str, ...] = ("npDelivery", "ttn")  # where set_order_status puts a ТТН (a key path)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._ids = itertools.count(501)
         self._routes: list[tuple[str, str, re.Pattern[str], Route]] = []
         self._failures: dict[tuple[str, str], list[int]] = {}
         self._holds: dict[tuple[str, str], asyncio.Event] = {}
         self._changed = asyncio.Condition()
         for method, template, answer in [
-            ("GET", "/open-api/chats", lambda r: (200, {"data": self.chats})),
+            ("GET", "/open-api/chats", self._chats),
             ("PATCH", "/open-api/chats/{chat_id}/status", self._chat_status),
-            ("PATCH", "/open-api/chats/{chat_id}", self._chat_update),
+            ("PUT", "/open-api/chats/{chat_id}", self._chat_tags),
             ("GET", "/open-api/managers", lambda r: (200, {"data": self.managers})),
-            ("GET", "/open-api/orders/statuses", lambda r: (200, {"data": STATUSES})),
+            ("GET", "/open-api/orders/statuses", lambda r: (200, {"data": self.statuses})),
+            ("GET", "/open-api/integrations/nova-poshta/api-keys",
+             lambda r: (200, {"data": [{"id": NP_INTEGRATION_ID, "name": "Основний ключ"}]})),
+            ("GET", "/open-api/products", lambda r: (200, _page(self.products, r.query))),
             ("POST", "/open-api/orders", self._create_order),
-            ("GET", "/open-api/orders", self._find_orders),
+            ("GET", "/open-api/orders", self._list_orders),
             ("GET", "/open-api/orders/{order_id}", self._order),
         ]:
             self._routes.append((method, template, _pattern(template), answer))
@@ -76,19 +146,39 @@ class FakeSitniks(LocalServer):
         self._failures.setdefault((method.upper(), template), []).extend([status] * times)
 
     def hold(self, method: str, template: str) -> asyncio.Event:
-        """Calls do their work but answer only once the returned event is set (a slow or hanging CRM)."""
+        """Calls do their work but answer only once the returned event is set (a slow or hanging CRM): held on
+        POST /open-api/orders, the order is created and the client times out."""
         return self._holds.setdefault((method.upper(), template), asyncio.Event())
 
-    def add_chat(self, chat_id: str, username: str) -> None:
-        self.chats.append({"id": chat_id, "userNickName": username, "status": NEW, "assignedManagerId": None})
+    def add_chat(self, chat_id: str, username: str, created_at: datetime | None = None) -> None:
+        self.chats.append({"id": chat_id, "userNickName": username, "status": NEW,
+                           "createdAt": (created_at or self.now()).isoformat()})
 
     def chat(self, chat_id: str) -> dict[str, Any]:
         return next(c for c in self.chats if c["id"] == chat_id)
 
+    def add_product(self, product_id: int, title: str, sku: str,
+                    variations: list[tuple[int, str, float, int | None]]) -> None:
+        """A product with (variation id, size, price in UAH, available quantity) per size."""
+        self.products.append({"id": product_id, "title": title, "sku": sku, "variations": [
+            {"id": vid, "sku": f"{sku}-{size}", "price": price, "availableQuantity": stock,
+             "properties": [{"name": "Розмір", "value": size}]} for vid, size, price, stock in variations]})
+
     def set_order_status(self, crm_id: str, title: str, ttn: str | None = None) -> None:
-        self.orders[crm_id]["status"] = {"title": title}
+        status = next(s for s in self.statuses if s["title"] == title)
+        self.orders[crm_id]["status"] = dict(status)
         if ttn:
-            self.orders[crm_id]["ttn"] = ttn
+            *parents, key = self.ttn_place
+            holder = self.orders[crm_id]
+            for parent in parents:
+                holder = holder.setdefault(parent, {})
+            holder[key] = ttn
+
+    def rename_status(self, status_id: int, title: str) -> None:
+        """The shop renames a status in its CRM: the list and every order with it show the new title."""
+        for status in [*self.statuses, *(o["status"] for o in self.orders.values())]:
+            if status["id"] == status_id:
+                status["title"] = title
 
     def calls(self, method: str, template: str) -> list[SitniksRequest]:
         pattern = _pattern(template)
@@ -118,12 +208,13 @@ class FakeSitniks(LocalServer):
                 break
         else:
             return await self._record(SitniksRequest(request.method, path, dict(request.query), body,
-                                                     request.headers.get("Authorization")), (404, {"message": "no"}))
+                                                     request.headers.get("Authorization")),
+                                      (404, {"statusCode": 404, "message": f"Cannot {request.method} {path}"}))
         recorded = SitniksRequest(request.method, path, dict(request.query), body,
                                   request.headers.get("Authorization"), match.groupdict())
         failures = self._failures.get((method, template))
         if recorded.authorization != f"Bearer {self.api_key}":
-            return await self._record(recorded, (401, {"message": "Unauthorized"}))
+            return await self._record(recorded, (401, {"statusCode": 401, "message": "Unauthorized"}))
         if failures:
             return await self._record(recorded, (failures.pop(0), {"message": "scripted failure"}))
         result = answer(recorded)
@@ -138,32 +229,65 @@ class FakeSitniks(LocalServer):
         async with self._changed:
             self._changed.notify_all()
         status, payload = answer
-        return web.json_response(payload, status=status)
+        return web.Response(status=status) if payload is None else web.json_response(payload, status=status)
+
+    def _chats(self, request: SitniksRequest) -> Answer:
+        start, end = (request.query.get(k) for k in ("startDate", "endDate"))
+        return 200, _page(_between(self.chats, start, end), request.query)
 
     def _chat_status(self, request: SitniksRequest) -> Answer:
         chat = next((c for c in self.chats if c["id"] == request.params["chat_id"]), None)
         if chat is None:
-            return 404, {"message": "chat not found"}
+            return 404, {"statusCode": 404, "message": "chat not found"}
         chat["status"] = request.json["status"]
-        return 200, chat
+        return 200, None  # the answer body may be empty
 
-    def _chat_update(self, request: SitniksRequest) -> Answer:
+    def _chat_tags(self, request: SitniksRequest) -> Answer:
         chat = next((c for c in self.chats if c["id"] == request.params["chat_id"]), None)
         if chat is None:
-            return 404, {"message": "chat not found"}
-        chat["assignedManagerId"] = request.json["assignedManagerId"]
+            return 404, {"statusCode": 404, "message": "chat not found"}
+        if not isinstance(request.json, dict) or set(request.json) != {"tags"}:
+            return 400, {"statusCode": 400, "message": "only tags can be changed"}
+        chat["tags"] = request.json["tags"]
         return 200, chat
 
     def _create_order(self, request: SitniksRequest) -> Answer:
+        if reason := order_refusal(request.json):
+            self.refusals.append(reason)
+            return 400, {"statusCode": 400, "message": [reason], "error": "Bad Request"}
         crm_id = str(next(self._ids))
-        self.orders[crm_id] = {"id": int(crm_id), "externalId": request.json["externalId"], "status": {"title": NEW},
-                               "payload": request.json}
-        return 200, self.orders[crm_id]
+        self.bodies[crm_id] = request.json
+        self.orders[crm_id] = {**request.json, "id": int(crm_id), "orderNumber": int(crm_id) + 10000,
+                               "status": dict(self.statuses[0]), "createdAt": self.now().isoformat()}
+        return 201, self.orders[crm_id]
 
-    def _find_orders(self, request: SitniksRequest) -> Answer:
+    def _list_orders(self, request: SitniksRequest) -> Answer:
+        orders = list(self.orders.values())
         wanted = request.query.get("externalId")
-        return 200, {"data": [o for o in self.orders.values() if o["externalId"] == wanted]}
+        if wanted is not None and not self.ignores_external_id_filter:
+            orders = [o for o in orders if o.get("externalId") == wanted]
+        start, end = (request.query.get(k) for k in ("createdAtFrom", "createdAtTo"))
+        orders = _between(orders, start, end)
+        return 200, _page(sorted(orders, key=lambda o: _moment(o["createdAt"]), reverse=True), request.query)
 
     def _order(self, request: SitniksRequest) -> Answer:
         order = self.orders.get(request.params["order_id"])
-        return (200, order) if order else (404, {"message": "order not found"})
+        return (200, order) if order else (404, {"statusCode": 404, "message": "order not found"})
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date; one without a zone is taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _between(items: list[dict[str, Any]], start: str | None, end: str | None) -> list[dict[str, Any]]:
+    """The items CREATED between `start` and `end` (either may be absent)."""
+    return [i for i in items if (not start or _moment(i["createdAt"]) >= _moment(start))
+            and (not end or _moment(i["createdAt"]) <= _moment(end))]
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    """`{data, count}`: at most `limit` (default 10, at most 50) items from `skip`."""
+    limit, skip = min(int(query.get("limit", 10)), PAGE_MAX), int(query.get("skip", 0))
+    return {"data": items[skip:skip + limit], "count": len(items)}
