@@ -1,6 +1,7 @@
-"""The CRM through the real process: a sale in Telegram reaches the fake Sitniks once and the CRM chat follows the
-conversation; a shipment in the CRM reaches the customer; without a key nothing is sent; a process killed in the
-middle of a sync and restarted neither duplicates the order nor loses a status change."""
+"""The CRM through the real process and the contract-faithful fake Sitniks: a sale in Telegram ends as exactly one
+order the CRM accepted (the chosen size's variation, price as a number, fullname and phone, branch, note) and the
+CRM chat follows the conversation; a shipment in the CRM reaches the customer; without a key nothing is sent; a
+process killed in the middle of a sync and restarted neither duplicates the order nor loses a status change."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from catalog.orders import place_order
 from catalog.texts import load_texts
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire, running_bot, spawn_bot
+from tests.test_crm_sync import map_variations
 from tests.test_sale import sales_script
 
 MANAGERS = -100666
@@ -33,8 +35,9 @@ SALE = [("Привіт", 1), ("Шукаю сукню доньці на 7 рок�
 @pytest_asyncio.fixture
 async def sitniks(db: asyncpg.Pool) -> AsyncIterator[FakeSitniks]:
     for table in ("crm_orders", "crm_chat_statuses", "crm_alerts", "sitniks_chat_mappings", "agent_sessions",
-                  "job_runs"):
+                  "job_runs", "crm_order_status_ids"):
         await db.execute(f"DELETE FROM {table}")  # each test's process syncs only what the test made
+    await map_variations(db)
     fake = FakeSitniks()
     await fake.start()
     yield fake
@@ -59,11 +62,6 @@ def statuses(sitniks: FakeSitniks, chat_id: str) -> list[str]:
     return [r.json["status"] for r in sitniks.calls("PATCH", CHAT_STATUS) if r.params["chat_id"] == chat_id]
 
 
-def managers(sitniks: FakeSitniks, chat_id: str) -> list[int]:
-    return [r.json["assignedManagerId"] for r in sitniks.calls("PATCH", "/open-api/chats/{chat_id}")
-            if r.params["chat_id"] == chat_id]
-
-
 async def test_a_sale_reaches_the_crm_once_the_chat_follows_and_the_shipment_reaches_the_customer(
     wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, demo_catalog: None  # noqa: F811
 ) -> None:
@@ -83,20 +81,20 @@ async def test_a_sale_reaches_the_crm_once_the_chat_follows_and_the_shipment_rea
         await sitniks.wait_for(lambda: polls() >= seen + 3)  # three more sweeps: nothing is sent twice
 
     order = await db.fetchrow("SELECT * FROM orders WHERE session_id = $1", str(chat))
-    assert len(sitniks.calls("POST", ORDERS)) == 1
-    payload = sitniks.orders[crm_id]["payload"]
-    assert payload["externalId"] == order["idempotency_key"]
-    assert payload["client"] == {"fullName": "Петренко Оксана", "phone": "+380951234567"}
-    assert (payload["delivery"]["city"], payload["delivery"]["warehouseNumber"]) == ("Київ", 25)
-    assert [(p["sku"], p["size"], p["color"], p["quantity"], p["price"]) for p in payload["products"]] == [
-        ("MIRT-ANNA", "122-128", "рожевий", 1, "1850.00")]
-    assert payload["totalPrice"] == "1850.00" and payload["paymentMethod"] == "prepayment"
+    assert len(sitniks.calls("POST", ORDERS)) == 1 and sitniks.refusals == []
+    body = sitniks.bodies[crm_id]  # as the fake accepted it: its validation is the check
+    assert body["externalId"] == order["idempotency_key"]
+    assert body["client"] == {"fullname": "Петренко Оксана", "phone": "+380951234567"}
+    assert body["products"] == [{"productVariationId": 8812, "title": "Сукня Анна", "price": 1850, "quantity": 1,
+                                 "isUpsale": False}]  # 122-128, the size chosen for a girl of 119 cm
+    assert (body["npDelivery"]["city"], body["npDelivery"]["department"]) == ("Київ", "Відділення №25")
+    assert f"№{order['id']}" in body["managerComment"] and "передоплата 200 грн" in body["managerComment"]
+    assert body["payment"] == {"amount": 200}
     outbox = await db.fetchrow("SELECT * FROM crm_orders WHERE order_id = $1", order["id"])
     assert outbox["crm_order_id"] == crm_id and outbox["status"] == "shipped"
     assert order["status"] == "shipped"
 
     assert statuses(sitniks, "tg-4101") == ["Взято в роботу", "Виставлено рахунок", "AI Увага"]
-    assert managers(sitniks, "tg-4101") == [11, 12]  # the AI manager, then the human one
     shipped = load_shop(None).text("shipped", order=order["id"], tracking="20450123456789")
     assert wire.telegram.sent_to(chat).count(shipped) == 1 and wire.telegram.sent_to(chat)[-1] == shipped
 
