@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 
 import asyncpg
@@ -98,7 +98,8 @@ class ChatLifecycle:
     async def _find_chat(self, status: ChatStatus, now: datetime) -> str:
         assert status.username is not None
         wanted = status.username.lstrip("@").casefold()
-        async for chat in self.client.chats(now - self.rules.chat_search_lookback, now):
+        # The end is a day ahead: the CRM's clock (and the time zone it assumes) need not be ours.
+        async for chat in self.client.chats(now - self.rules.chat_search_lookback, now + timedelta(days=1)):
             if chat_username(chat) == wanted:
                 found = chat_id_of(chat)
                 await save_chat_mapping(self.pool, status.session_id, status.username, found, now)
