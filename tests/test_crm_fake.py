@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.fakes.sitniks import NP_INTEGRATION_ID, FakeSitniks
+from tests.fakes.sitniks import FakeSitniks
+from tests.fakes.sitniks_contract import NP_INTEGRATION_ID
 
 GOOD: dict[str, Any] = {
     "externalId": "tg-1", "client": {"fullname": "Петренко Оксана", "phone": "+380951234567"},
