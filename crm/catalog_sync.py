@@ -31,13 +31,24 @@ from storage.products import load_products
 log = structlog.get_logger(__name__)
 
 SIZE_NAMES = {"розмір", "размер", "size", "зріст", "рост"}
+COLOUR_NAMES = {"колір", "цвет", "color", "colour"}
+
+
+def _property(variation: Mapping[str, Any], names: set[str]) -> list[Any]:
+    """The values of a variation's `properties`/`attributes` entries ({name, value}) named one of `names`."""
+    return [p.get("value") for key in ("properties", "attributes") for p in variation.get(key) or []
+            if isinstance(p, Mapping) and str(p.get("name") or "").strip().casefold() in names]
+
+
+def variation_colour(variation: Mapping[str, Any]) -> str | None:
+    """The colour a variation is kept for, where the shop keeps variations per colour."""
+    colour = next((v for v in _property(variation, COLOUR_NAMES) if v not in (None, "")), None)
+    return " ".join(str(colour).split()) if colour is not None else None
 
 
 def variation_size(variation: Mapping[str, Any]) -> str | None:
     """The size label ("122-128") of a CRM variation, or None when it names none the catalog knows."""
-    candidates = [p.get("value") for key in ("properties", "attributes") for p in variation.get(key) or []
-                  if isinstance(p, Mapping) and str(p.get("name") or "").strip().casefold() in SIZE_NAMES]
-    candidates += [variation.get("size"), variation.get("title")]
+    candidates = [*_property(variation, SIZE_NAMES), variation.get("size"), variation.get("title")]
     for value in candidates:
         if value in (None, ""):
             continue
@@ -57,22 +68,31 @@ def _price(value: Any) -> Decimal | None:
 
 
 def merged_product(crm: Mapping[str, Any], current: Product | None) -> Product | None:
-    """Our catalog product for one CRM product: None when none of its variations has a size and a price."""
-    sized: dict[str, tuple[int, Decimal]] = {}
+    """Our catalog product for one CRM product: None when none of its variations has a size and a price. A
+    variation kept per colour maps as "size/colour" (the colour joins the product's colours); a size's price is
+    its lowest over the colours."""
+    ids: dict[str, int] = {}
+    prices: dict[str, Decimal] = {}
+    colours = list(current.colors) if current else []
     for variation in crm.get("variations") or []:
         size, price, vid = variation_size(variation), _price(variation.get("price")), variation.get("id")
         if size is None or price is None or not isinstance(vid, int) or isinstance(vid, bool):
             log.warning("crm_variation_skipped", product=crm.get("id"), variation=vid)
             continue
-        sized.setdefault(size, (vid, price))
-    if not sized:
+        colour = variation_colour(variation)
+        if colour and colour.casefold() not in {c.casefold() for c in colours}:
+            colours.append(colour)
+        colour = next((c for c in colours if colour and c.casefold() == colour.casefold()), None)
+        ids.setdefault(f"{size}/{colour}" if colour else size, vid)
+        prices[size] = min(price, prices.get(size, price))
+    if not ids:
         return None
-    sizes = tuple(s.label for s in sorted_sizes(list(sized)))
-    base = min(price for _, price in sized.values())
+    sizes = tuple(s.label for s in sorted_sizes(list(prices)))
+    base = min(prices.values())
     changes = {
-        "sizes": sizes, "price": base, "crm_product_id": str(crm["id"]),
-        "price_by_size": {size: sized[size][1] for size in sizes if sized[size][1] != base},
-        "crm_variation_ids": {size: sized[size][0] for size in sizes},
+        "sizes": sizes, "price": base, "colors": tuple(colours), "crm_product_id": str(crm["id"]),
+        "price_by_size": {size: prices[size] for size in sizes if prices[size] != base},
+        "crm_variation_ids": ids,
     }
     if current is not None:
         return dataclasses.replace(current, **changes)

@@ -30,7 +30,12 @@ async def sitniks() -> AsyncIterator[FakeSitniks]:
     fake.add_product(301, "Сукня Анна", "MIRT-ANNA", [(8812, "122-128", 1850, 4), (8813, "134-140", 1950, 0),
                                                      (8814, "146-152", 1950, 2)])
     fake.add_product(302, "Костюм Затишок", "ZATYSHOK", [(8901, "98-104", 1590, 1), (8902, "110-116", 1690, 1)])
-    for n in range(55):  # enough products for a second page
+    fake.products.append({"id": 303, "title": "Костюм Мрія", "sku": "MRIIA", "variations": [  # kept per colour
+        {"id": 8950 + n, "sku": f"MRIIA-{n}", "price": price, "properties": [
+            {"name": "Розмір", "value": size}, {"name": "Колір", "value": colour}]}
+        for n, (size, colour, price) in enumerate([("122-128", "рожевий", 2190), ("122-128", "голубий", 2190),
+                                                  ("134-140", "рожевий", 2290)])]})
+    for n in range(54):  # enough products for a second page
         fake.add_product(400 + n, f"Футболка {n}", f"TEE-{n}", [(9000 + n, "122-128", 450, 5)])
     await fake.start()
     yield fake
@@ -51,7 +56,7 @@ async def test_sync_crm_brings_sizes_prices_and_variations_once_and_a_crm_error_
     code, out, err = await sync(database_url, tmp_path, sitniks)
     assert code == 0, err
     assert "нових 56, змінених 1, без змін 0" in out
-    catalog = await products_by_sku(db, ["MIRT-ANNA", "ZATYSHOK", "TEE-54"])
+    catalog = await products_by_sku(db, ["MIRT-ANNA", "ZATYSHOK", "MRIIA", "TEE-53"])
     anna = catalog["MIRT-ANNA"]
     assert anna.sizes == ("122-128", "134-140", "146-152") and anna.price == Decimal("1850")
     assert anna.price_by_size == {"134-140": Decimal("1950"), "146-152": Decimal("1950")}
@@ -62,7 +67,11 @@ async def test_sync_crm_brings_sizes_prices_and_variations_once_and_a_crm_error_
     new = catalog["ZATYSHOK"]
     assert (new.name, new.sizes, new.price, new.price_by_size) == (
         "Костюм Затишок", ("98-104", "110-116"), Decimal("1590"), {"110-116": Decimal("1690")})
-    assert catalog["TEE-54"].crm_variation_ids == {"122-128": 9054}  # from the second page
+    assert catalog["TEE-53"].crm_variation_ids == {"122-128": 9053}  # from the second page
+    mriia = catalog["MRIIA"]
+    assert mriia.colors == ("рожевий", "голубий") and mriia.price_by_size == {"134-140": Decimal("2290")}
+    assert mriia.crm_variation_ids == {"122-128/рожевий": 8950, "122-128/голубий": 8951, "134-140/рожевий": 8952}
+    assert mriia.variation_id("122-128", "голубий") == 8951 and mriia.variation_id("134-140", "голубий") is None
 
     code, out, err = await sync(database_url, tmp_path, sitniks)
     assert code == 0, err
