@@ -3,9 +3,11 @@ for a shop whose CRM is the source of truth.
 
 Each CRM product (GET /open-api/products, every page) becomes or updates the catalog product with the same
 crm_product_id, else the same sku: its sizes, the price of each size and each size's variation id come from the
-variations; its name, description, colours and photos stay as the catalog has them (a new product takes the CRM's
-title). Everything is read before anything is written, and written in one transaction through the catalog
-importer, so a CRM error leaves the catalog as it was and a second run changes nothing.
+variations, and so does the stock of each size where the CRM gives it (summed over a size's colours; a CRM that
+gives none leaves the catalog's count); its name, description, colours and photos stay as the catalog has them
+(a new product takes the CRM's title). Everything is read before anything is written, and written in one
+transaction through the catalog importer, so a CRM error leaves the catalog as it was and a second run changes
+nothing.
 
 Where a variation keeps its size is not publicly documented: `variation_size` reads a `properties`/`attributes`
 entry named like "Розмір"/"size", else the variation's own title; a shop checks it against its Swagger page.
@@ -59,6 +61,18 @@ def variation_size(variation: Mapping[str, Any]) -> str | None:
     return None
 
 
+def variation_stock(variation: Mapping[str, Any]) -> int | None:
+    """Pieces available: `availableQuantity`, else the sum over `warehouses[].availableQuantity` (the places a
+    public stock sync reads); None when the CRM gives neither."""
+    def count(value: Any) -> int | None:
+        return max(int(value), 0) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    if (own := count(variation.get("availableQuantity"))) is not None:
+        return own
+    stores = [count(w.get("availableQuantity")) for w in variation.get("warehouses") or [] if isinstance(w, Mapping)]
+    return sum(n for n in stores if n is not None) if any(n is not None for n in stores) else None
+
+
 def _price(value: Any) -> Decimal | None:
     try:
         price = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -73,6 +87,7 @@ def merged_product(crm: Mapping[str, Any], current: Product | None) -> Product |
     its lowest over the colours."""
     ids: dict[str, int] = {}
     prices: dict[str, Decimal] = {}
+    stock: dict[str, int] = {}
     colours = list(current.colors) if current else []
     for variation in crm.get("variations") or []:
         size, price, vid = variation_size(variation), _price(variation.get("price")), variation.get("id")
@@ -85,6 +100,8 @@ def merged_product(crm: Mapping[str, Any], current: Product | None) -> Product |
         colour = next((c for c in colours if colour and c.casefold() == colour.casefold()), None)
         ids.setdefault(f"{size}/{colour}" if colour else size, vid)
         prices[size] = min(price, prices.get(size, price))
+        if (pieces := variation_stock(variation)) is not None:
+            stock[size] = stock.get(size, 0) + pieces
     if not ids:
         return None
     sizes = tuple(s.label for s in sorted_sizes(list(prices)))
@@ -94,6 +111,8 @@ def merged_product(crm: Mapping[str, Any], current: Product | None) -> Product |
         "price_by_size": {size: prices[size] for size in sizes if prices[size] != base},
         "crm_variation_ids": ids,
     }
+    if stock:  # a CRM that gives no quantities leaves the catalog's own count alone
+        changes["stock"] = stock
     if current is not None:
         return dataclasses.replace(current, **changes)
     sku = str(crm.get("sku") or f"SITNIKS-{crm['id']}").strip()

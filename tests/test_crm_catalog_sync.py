@@ -61,7 +61,7 @@ async def test_sync_crm_brings_sizes_prices_and_variations_once_and_a_crm_error_
     assert anna.sizes == ("122-128", "134-140", "146-152") and anna.price == Decimal("1850")
     assert anna.price_by_size == {"134-140": Decimal("1950"), "146-152": Decimal("1950")}
     assert anna.crm_variation_ids == {"122-128": 8812, "134-140": 8813, "146-152": 8814}
-    assert anna.crm_product_id == "301"
+    assert anna.crm_product_id == "301" and anna.stock == {"122-128": 4, "134-140": 0, "146-152": 2}
     assert (anna.name, anna.colors, anna.description) == ("Сукня Анна (наша назва)", ("рожевий", "сірий"),
                                                           "Святкова сукня")  # the shop's own words stay
     new = catalog["ZATYSHOK"]
@@ -70,6 +70,7 @@ async def test_sync_crm_brings_sizes_prices_and_variations_once_and_a_crm_error_
     assert catalog["TEE-53"].crm_variation_ids == {"122-128": 9053}  # from the second page
     mriia = catalog["MRIIA"]
     assert mriia.colors == ("рожевий", "голубий") and mriia.price_by_size == {"134-140": Decimal("2290")}
+    assert mriia.stock == {}  # the CRM gave no quantities: not counted
     assert mriia.crm_variation_ids == {"122-128/рожевий": 8950, "122-128/голубий": 8951, "134-140/рожевий": 8952}
     assert mriia.variation_id("122-128", "голубий") == 8951 and mriia.variation_id("134-140", "голубий") is None
 
