@@ -263,4 +263,6 @@ async def learn_status_ids(pool: asyncpg.Pool, known: dict[str, tuple[str, str]]
 
 
 async def status_ids(pool: asyncpg.Pool) -> dict[str, str]:
-    return {r["crm_status_id"]: r["ours"] for r in await pool.fetch("SELECT crm_status_id, ours FROM crm_order_status_ids")}
+    """{CRM status id: ours} as learned by `learn_status_ids`."""
+    rows = await pool.fetch("SELECT crm_status_id, ours FROM crm_order_status_ids")
+    return {r["crm_status_id"]: r["ours"] for r in rows}

@@ -114,5 +114,6 @@ def test_crm_variation_ids_round_trip_through_the_catalog_file_and_refuse_what_i
                    'D,Сукня,1850,122-128,"8812"\n', encoding="utf-8")
     with pytest.raises(FileRejected) as rejected:  # every bad row with its reason
         validate_rows(read_rows(bad))
-    assert [(e.line, e.reason.text) for e in rejected.value.errors] == [(2, Text.VARIATION_ID_INVALID), (3, Text.VARIATION_FOR_UNKNOWN_SIZE),
-                       (4, Text.VARIATION_FOR_UNKNOWN_COLOUR), (5, Text.VARIATION_IDS_MALFORMED)]
+    assert [(e.line, e.reason.text) for e in rejected.value.errors] == [
+        (2, Text.VARIATION_ID_INVALID), (3, Text.VARIATION_FOR_UNKNOWN_SIZE), (4, Text.VARIATION_FOR_UNKNOWN_COLOUR),
+        (5, Text.VARIATION_IDS_MALFORMED)]
