@@ -42,6 +42,9 @@ from handlers.lanes import ChatLanes
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.handoffs import Handoffs
 from handlers.admin.texts import load_admin_texts
+from handlers.business.accounts import BusinessAccounts
+from handlers.business.outbound import ThroughConnection
+from handlers.business.updates import polled_updates
 from handlers.pacing import OutboundPacer
 from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
@@ -129,7 +132,7 @@ class BotProcess:
         await replay_pending(self.dispatcher, self.bot, self.pool)
         polling = asyncio.create_task(self.dispatcher.start_polling(
             self.bot, polling_timeout=POLLING_TIMEOUT, handle_as_tasks=False, handle_signals=False,
-            close_bot_session=False,
+            close_bot_session=False, allowed_updates=polled_updates(self.dispatcher),
         ), name="polling")
         stopping = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -187,16 +190,18 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     desk = ManagersDesk(pool, settings.admin_chat_id)
     admin_texts = load_admin_texts()
     handoff = Handoffs(pool, desk, admin_texts)
+    business = BusinessAccounts(pool, desk, admin_texts)
     assistant, dialog = make_assistant(settings, shop, pool, saver, client, handoff.escalated, stack)
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
                       retry_delay=settings.llm_retry_delay.total_seconds())
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
                                   checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
-                                  dialog=dialog, order_texts=load_texts())
+                                  dialog=dialog, order_texts=load_texts(), business=business)
 
     watch = PollingWatch()
     bot.session.middleware(watch)
+    bot.session.middleware(ThroughConnection(business))
     bot.session.middleware(OutboundPacer(settings.outbound_chat_interval.total_seconds(),
                                          settings.outbound_group_interval.total_seconds(),
                                          settings.outbound_per_second))

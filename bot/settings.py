@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     max_message_length: int = Field(default=4000, ge=100)
     llm_turns_per_hour: int = Field(default=60, ge=1)
     llm_retry_delay: Duration = timedelta(seconds=30)  # a turn the model could not answer is retried after this
+    # Telegram Business: which of the account's chats the assistant answers (all, only chats the customer opened,
+    # none: follow-ups only), and how long after the account owner last typed in a chat the assistant takes it back
+    business_chats: Literal["all", "new", "none"] = "all"
+    business_human_quiet: Duration = timedelta(hours=12)
     # Telegram's limits, kept by waiting: ~1 message/s into one chat, 20/min into a group, 30/s overall.
     outbound_chat_interval: Duration = timedelta(seconds=1)
     outbound_group_interval: Duration = timedelta(seconds=3)

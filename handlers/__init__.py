@@ -10,6 +10,8 @@ from aiogram import Dispatcher
 from handlers.admin import admin_router
 from handlers.admin.orders import NewOrderCards
 from handlers.buttons import leftover_router
+from handlers.business.gate import BusinessGate
+from handlers.business.updates import BusinessUpdates, business_router
 from handlers.conversation import conversation_router
 from handlers.customers import CustomerMiddleware
 from handlers.forget import forget_router
@@ -21,14 +23,17 @@ from handlers.lanes import ChatLanes
 def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> Dispatcher:
     """`services` become handler arguments by name (aiogram's workflow data)."""
     dispatcher = Dispatcher(**services)
+    dispatcher.update.outer_middleware(BusinessUpdates(services["business"]))  # before the inbox: see its doc
     dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes))
     customers = CustomerMiddleware(pool)
     dispatcher.message.outer_middleware(customers)
     dispatcher.callback_query.outer_middleware(customers)
     dispatcher.include_router(admin_router())  # admins' commands; for anyone else they fall through to the assistant
+    dispatcher.include_router(business_router())  # connection reports and the account owner typing
     dispatcher.include_router(forget_router())  # before the conversation: /forget is not a question
     conversation = conversation_router()
     for observer in (conversation.message, conversation.callback_query):
+        observer.outer_middleware(BusinessGate())  # business chats: rights, BUSINESS_CHATS, the owner typing
         observer.outer_middleware(HandoffGate())  # in human mode the assistant never sees the customer
         observer.outer_middleware(NewOrderCards())
     dispatcher.include_router(conversation)

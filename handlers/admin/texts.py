@@ -87,6 +87,9 @@ class Text(StrEnum):
     STATS_COST = "stats_cost"
     STATS_BAD_DAYS = "stats_bad_days"
     CUSTOMER_BLOCKED = "customer_blocked"
+    REASON_OWNER = "reason_owner"
+    BUSINESS_UNUSABLE = "business_unusable"
+    BUSINESS_RESUMED = "business_resumed"
 
 
 class AdminTexts(Templates[Text]):

@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.server import LocalServer
+from tests.fakes.telegram_business import BOT_USER, BusinessAccount
 
-BOT_ID = 7000000001
+BOT_ID = BOT_USER["id"]
 # Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
 _UPDATE_IDS = itertools.count(1000)
 TOKEN = f"{BOT_ID}:AAF4k3T0k3nF0rT3st1ngTh3MirtB0tXYZ"
@@ -31,7 +32,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegram(LocalServer):
+class FakeTelegram(BusinessAccount, LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[Call] = []
@@ -45,6 +46,7 @@ class FakeTelegram(LocalServer):
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message_id) → every message seen
         self.forums: set[int] = set()  # group chats that are forums (getChat says is_forum)
         self._threads = itertools.count(500)
+        self.business: dict[str, dict[str, Any]] = {}  # connection id → BusinessConnection as Telegram holds it
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -157,6 +159,10 @@ class FakeTelegram(LocalServer):
                 if parameters:
                     body["parameters"] = parameters
                 return web.json_response(body, status=status)
+            refusal = self._business_refusal(method, params)
+            if refusal is not None:
+                params["_failed"] = True
+                return web.json_response({"ok": False, "error_code": 400, "description": refusal}, status=400)
             if method == "getUpdates":
                 return web.json_response({"ok": True, "result": await self._get_updates(params)})
             if method == "sendMessage":
@@ -199,11 +205,14 @@ class FakeTelegram(LocalServer):
                     await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout)
                 except TimeoutError:
                     return []
+        allowed = params.get("allowed_updates")
+        if allowed:  # Telegram does not deliver update types the bot did not ask for
+            self._updates = [u for u in self._updates if next(k for k in u if k != "update_id") in allowed]
         return sorted(self._updates, key=lambda u: u["update_id"])[: int(params.get("limit") or 100)]
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "MIRT", "username": "mirt_shop_bot"}
+            return BOT_USER
         if method in {"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"}:
             chat_id = int(params["chat_id"])
             message = {"message_id": next(self._message_ids), "date": int(time.time()),
@@ -218,6 +227,8 @@ class FakeTelegram(LocalServer):
                 if key in params:
                     message[key] = params[key]
             self._messages[(chat_id, message["message_id"])] = message
+            if params.get("business_connection_id"):
+                self._sent_for_account(message, params["business_connection_id"])
             if method == "copyMessage":
                 return {"message_id": message["message_id"]}
             return message
@@ -234,6 +245,8 @@ class FakeTelegram(LocalServer):
                     "max_reaction_count": 11, "is_forum": chat_id in self.forums or None,
                     "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
                                             "premium_subscription": False, "gifts_from_channels": False}}
+        if method == "getBusinessConnection":
+            return self.business[params["business_connection_id"]]
         if method == "createForumTopic":
             return {"message_thread_id": next(self._threads), "name": params["name"], "icon_color": 7322096}
         if method == "getFile":

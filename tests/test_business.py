@@ -1,0 +1,118 @@
+"""Telegram Business through the real process: the assistant answers customers of the shop's own account through
+the connection, steps aside in a chat the moment the owner types there, comes back after /release or the quiet
+period with the owner's words in its dialog, and sends nothing while the connection may not be used."""
+
+from __future__ import annotations
+
+import asyncio
+import asyncpg
+
+from tests.harness import Wire, running_bot
+
+MANAGERS = -100888
+ADMIN = 556
+
+
+async def handled(db: asyncpg.Pool, update_id: int, timeout: float = 15) -> None:
+    """Wait until the bot finished with this update (its inbox row is closed): a turn that sends nothing leaves no
+    API call to wait for."""
+    async with asyncio.timeout(timeout):
+        while not await db.fetchval("SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = $1",
+                                    update_id):
+            await asyncio.sleep(0.02)
+
+
+def said_in_prompt(wire: Wire) -> list[tuple[str, str]]:
+    prompt = wire.openai.requests_for("reply")[-1]["messages"]
+    return [(m["role"], m["content"]) for m in prompt if m["role"] != "system"]
+
+
+async def test_owner_typing_silences_the_chat_until_release(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer, other = wire.telegram, 3101, 3102
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        connection = tg.connect_business()
+        tg.business_send(connection, customer, "Привіт! Є сукні на 5 років?")
+        await tg.wait_for_messages(customer, 1)
+        assert {"sendMessage", "sendChatAction"} <= {c.method for c in tg.calls
+                                                     if str(c.params.get("chat_id")) == str(customer)}
+        assert all(p.get("business_connection_id") == connection for p in tg.business_sends(customer))
+
+        tg.business_send(connection, customer, "Добрий день! Зараз сама підберу вам сукню.", by_owner=True)
+        silenced = tg.business_send(connection, customer, "Дякую, чекаю")
+        await handled(db, silenced)
+        tg.business_send(connection, other, "А куртки є?")
+        await tg.wait_for_messages(other, 1)
+        assert tg.sent_to(customer) == ["Відповідь на: Привіт! Є сукні на 5 років?"]
+        taken = await db.fetchrow("SELECT taken_by, reason FROM handoffs WHERE session_id = $1", str(customer))
+        assert taken["taken_by"] == tg.business[connection]["user"]["id"]
+        assert not any("Останні повідомлення" in t for t in tg.sent_to(MANAGERS))  # no card for the owner
+
+        tg.send(MANAGERS, f"/release {customer}", chat_type="supergroup", from_id=ADMIN, first_name="Олена")
+        await tg.wait_for(lambda: any("повернуто асистентові" in t for t in tg.sent_to(MANAGERS)))
+        tg.business_send(connection, customer, "То що порадите?")
+        await tg.wait_for_messages(customer, 2)
+    assert tg.sent_to(customer)[1] == "Відповідь на: То що порадите?"
+    said = said_in_prompt(wire)
+    assert ("assistant", "Менеджер: Добрий день! Зараз сама підберу вам сукню.") in said
+    assert ("user", "Дякую, чекаю") in said and said[-1] == ("user", "То що порадите?")
+    assert all(p.get("business_connection_id") == connection for p in tg.business_sends(customer))
+
+
+async def test_after_the_quiet_period_the_assistant_answers_again(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer = wire.telegram, 3103
+    async with running_bot(wire, business_human_quiet="0s"):
+        connection = tg.connect_business()
+        tg.business_send(connection, customer, "Добрий вечір", by_owner=True)
+        tg.business_send(connection, customer, "Скільки коштує піжама?")
+        await tg.wait_for_messages(customer, 1)
+    assert tg.sent_to(customer) == ["Відповідь на: Скільки коштує піжама?"]
+    assert ("assistant", "Менеджер: Добрий вечір") in said_in_prompt(wire)
+    assert await db.fetchval("SELECT released_at IS NOT NULL FROM handoffs WHERE session_id = $1", str(customer))
+
+
+async def test_disabled_connection_sends_nothing_and_alerts_the_managers_once(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer = wire.telegram, 3104
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        connection = tg.connect_business()
+        tg.business_send(connection, customer, "Є шапки?")
+        await tg.wait_for_messages(customer, 1)
+        sent_before = len(tg.business_sends(customer))
+        tg.connect_business(connection_id=connection, enabled=False)
+        tg.connect_business(connection_id=connection, enabled=False, can_reply=False)
+        await handled(db, tg.business_send(connection, customer, "Алло?"))
+        await tg.wait_for(lambda: any("не може писати покупцям" in t for t in tg.sent_to(MANAGERS)))
+        assert len(tg.business_sends(customer)) == sent_before  # nothing sent, nothing even tried
+
+        tg.connect_business(connection_id=connection)
+        await tg.wait_for(lambda: any("знову працює" in t for t in tg.sent_to(MANAGERS)))
+        tg.business_send(connection, customer, "То є шапки?")
+        await tg.wait_for_messages(customer, 2)
+    assert tg.sent_to(customer) == ["Відповідь на: Є шапки?", "Відповідь на: То є шапки?"]
+    alerts = [t for t in tg.sent_to(MANAGERS) if "не може писати покупцям" in t]
+    assert len(alerts) == 1 and "Марина" in alerts[0]
+
+
+async def test_a_connection_telegram_refuses_is_reported_once(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, first, second = wire.telegram, 3105, 3106
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        connection = tg.connect_business()
+        tg.business_send(connection, first, "Привіт")
+        await tg.wait_for_messages(first, 1)
+        tg.business[connection]["is_enabled"] = False  # switched off while the bot missed the update
+        tg.business_send(connection, first, "Ще питання")
+        await tg.wait_for(lambda: any("не може писати покупцям" in t for t in tg.sent_to(MANAGERS)))
+        await handled(db, tg.business_send(connection, second, "Добрий день"))
+        assert not tg.sent_to(second)
+    assert len([t for t in tg.sent_to(MANAGERS) if "не може писати покупцям" in t]) == 1
+
+
+async def test_only_new_chats_leaves_the_owners_own_chats_alone(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, family, newcomer = wire.telegram, 3107, 3108
+    async with running_bot(wire, business_chats="new"):
+        connection = tg.connect_business()
+        tg.business_send(connection, family, "Мамо, я вже вдома", by_owner=True)
+        await handled(db, tg.business_send(connection, family, "Добре, синку"))
+        tg.business_send(connection, newcomer, "Чи є у вас боді?")
+        await tg.wait_for_messages(newcomer, 1)
+    assert not tg.sent_to(family)
+    assert not await db.fetchval("SELECT count(*) FROM messages WHERE session_id = $1", str(family))
