@@ -46,8 +46,7 @@ class HandoffGate(BaseMiddleware):
                 continue
             await handoffs.mirror_customer(pool, str(chat_id), str(message.from_user.id if message.from_user
                                                                    else chat_id), described(message),
-                                           update.update_id, "copy",
-                                           {"from_chat_id": chat_id, "message_id": message.message_id})
+                                           update.update_id, *mirrored(message, data["admin_texts"]))
         desk: ManagersDesk = data["desk"]
         desk.wake()
         return None
@@ -59,6 +58,14 @@ def _chat_id(event: TelegramObject) -> int | None:
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
         return event.message.chat.id if event.message.chat.type == "private" else None
     return None
+
+
+def mirrored(message: Message, texts: AdminTexts) -> tuple[str, dict[str, Any]]:
+    """How the managers get the customer's message: a copy; from a chat of the shop's Telegram Business account,
+    where the bot is no participant to copy from, its words."""
+    if message.business_connection_id is not None:
+        return "text", {"text": customer_said(texts, described(message)), "buttons": []}
+    return "copy", {"from_chat_id": message.chat.id, "message_id": message.message_id}
 
 
 def described(message: Message) -> str:

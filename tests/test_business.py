@@ -116,3 +116,23 @@ async def test_only_new_chats_leaves_the_owners_own_chats_alone(wire: Wire, db: 
         await tg.wait_for_messages(newcomer, 1)
     assert not tg.sent_to(family)
     assert not await db.fetchval("SELECT count(*) FROM messages WHERE session_id = $1", str(family))
+
+
+async def test_managers_handle_an_escalated_business_chat_through_the_connection(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer = wire.telegram, 3109
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+        connection = tg.connect_business()
+        tg.business_send(connection, customer, "Добрий день")
+        await tg.wait_for_messages(customer, 1)
+        tg.send(MANAGERS, f"/escalate {customer}", chat_type="supergroup", from_id=ADMIN, first_name="Олена")
+        await tg.wait_for(lambda: any("веде розмову" in t for t in tg.sent_to(MANAGERS)))
+        tg.business_send(connection, customer, "Де моя посилка?")
+        await tg.wait_for(lambda: any("Де моя посилка?" in t for t in tg.sent_to(MANAGERS)))
+        mirrored = next(m for m in reversed(tg.messages_in(MANAGERS)) if "Де моя посилка?" in m.get("text", ""))
+        tg.send(MANAGERS, "Вже в дорозі, завтра буде!", chat_type="supergroup", from_id=ADMIN, first_name="Олена",
+                reply_to=mirrored["message_id"])
+        await tg.wait_for_messages(customer, 2)
+    assert tg.sent_to(customer)[1] == "Вже в дорозі, завтра буде!"
+    assert all(p.get("business_connection_id") == connection for p in tg.business_sends(customer))
+    assert not tg.calls_of("copyMessage")
+    assert not await db.fetchval("SELECT blocked_at FROM users WHERE external_id = $1", str(customer))

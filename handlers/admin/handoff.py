@@ -18,6 +18,7 @@ from handlers.admin.filters import InManagersChat
 from handlers.admin.handoffs import Handoffs
 from handlers.admin.texts import AdminTexts, Text
 from handlers.buttons import button_id, refused
+from handlers.business.accounts import BusinessAccounts
 from handlers.handoff import described
 from storage import handoffs
 from storage.customers import mark_blocked
@@ -83,7 +84,20 @@ async def release(message: Message, command: CommandObject, db: asyncpg.Pool, ha
     await message.reply(admin_texts(Text.RELEASED, name=customer_name(facts), session_id=session))
 
 
-async def manager_reply(message: Message, event_update: Update, db: asyncpg.Pool, admin_texts: AdminTexts) -> None:
+async def relay(message: Message, chat_id: int, business: BusinessAccounts) -> bool:
+    """The manager's message to the customer: a copy; into a Telegram Business chat, which copyMessage cannot reach
+    (it takes no business_connection_id), its text, sent through the connection. False: nothing that can go."""
+    if await business.chat(chat_id) is None:
+        await message.bot.copy_message(chat_id, message.chat.id, message.message_id)
+        return True
+    text = message.text or message.caption
+    if text:
+        await message.bot.send_message(chat_id, text)
+    return bool(text)
+
+
+async def manager_reply(message: Message, event_update: Update, db: asyncpg.Pool, admin_texts: AdminTexts,
+                        business: BusinessAccounts) -> None:
     """A manager's answer to a customer's mirrored message (or in the customer's topic) goes to that customer."""
     if (message.text or "").startswith("/"):
         return  # a command no admin router knows
@@ -95,7 +109,9 @@ async def manager_reply(message: Message, event_update: Update, db: asyncpg.Pool
         return
     assert message.from_user is not None
     try:
-        await message.bot.copy_message(int(session), message.chat.id, message.message_id)
+        if not await relay(message, int(session), business):
+            await message.reply(admin_texts(Text.REPLY_TEXT_ONLY, session_id=session))
+            return
     except TelegramForbiddenError:
         log.info("customer_blocked_bot")
         await mark_blocked(db, session)

@@ -88,6 +88,7 @@ class Text(StrEnum):
     STATS_BAD_DAYS = "stats_bad_days"
     CUSTOMER_BLOCKED = "customer_blocked"
     REASON_OWNER = "reason_owner"
+    REPLY_TEXT_ONLY = "reply_text_only"
     BUSINESS_UNUSABLE = "business_unusable"
     BUSINESS_RESUMED = "business_resumed"
 
