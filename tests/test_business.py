@@ -5,8 +5,13 @@ period with the owner's words in its dialog, and sends nothing while the connect
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import asyncpg
 
+from bot.shop import load_shop
+from jobs.followups import FollowupRules, Followups
 from tests.harness import Wire, running_bot
 
 MANAGERS = -100888
@@ -136,3 +141,20 @@ async def test_managers_handle_an_escalated_business_chat_through_the_connection
     assert all(p.get("business_connection_id") == connection for p in tg.business_sends(customer))
     assert not tg.calls_of("copyMessage")
     assert not await db.fetchval("SELECT blocked_at FROM users WHERE external_id = $1", str(customer))
+
+
+async def test_a_followup_goes_out_through_the_connection(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer = wire.telegram, 3110
+    rules = FollowupRules(delays=(timedelta(hours=4),), timezone=ZoneInfo("Europe/Kyiv"), quiet=None,
+                          managers_chat_id=None)
+    async with running_bot(wire) as process:
+        connection = tg.connect_business()
+        tg.business_send(connection, customer, "Дякую, подумаю")
+        await tg.wait_for_messages(customer, 1)
+        await db.execute("UPDATE agent_sessions SET state = $2 WHERE session_id = $1", str(customer),
+                         {"current_state": "STATE_5_PAYMENT_DELIVERY", "dialog_phase": "WAITING_FOR_DELIVERY_DATA",
+                          "selected_products": [{"name": "Сукня Анна", "size": "128"}]})
+        sweep = Followups(db, process.bot, load_shop(None), rules).sweep(datetime.now(UTC) + timedelta(hours=5))
+        assert (await sweep)["sent"] == 1
+    texts = [p for p in tg.business_sends(customer) if "text" in p]
+    assert len(texts) == 2 and all(p["business_connection_id"] == connection for p in texts)
