@@ -12,6 +12,7 @@ import asyncpg
 
 from bot.shop import load_shop
 from jobs.followups import FollowupRules, Followups
+from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot
 
 MANAGERS = -100888
@@ -27,6 +28,14 @@ async def handled(db: asyncpg.Pool, update_id: int, timeout: float = 15) -> None
             await asyncio.sleep(0.02)
 
 
+async def connected_and_answered(tg: FakeTelegram, customer: int, text: str) -> str:
+    """The shop connects its account, a customer writes to it and gets the assistant's answer; the connection id."""
+    connection = tg.connect_business()
+    tg.business_send(connection, customer, text)
+    await tg.wait_for_messages(customer, 1)
+    return connection
+
+
 def said_in_prompt(wire: Wire) -> list[tuple[str, str]]:
     prompt = wire.openai.requests_for("reply")[-1]["messages"]
     return [(m["role"], m["content"]) for m in prompt if m["role"] != "system"]
@@ -35,9 +44,7 @@ def said_in_prompt(wire: Wire) -> list[tuple[str, str]]:
 async def test_owner_typing_silences_the_chat_until_release(wire: Wire, db: asyncpg.Pool) -> None:
     tg, customer, other = wire.telegram, 3101, 3102
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        connection = tg.connect_business()
-        tg.business_send(connection, customer, "Привіт! Є сукні на 5 років?")
-        await tg.wait_for_messages(customer, 1)
+        connection = await connected_and_answered(tg, customer, "Привіт! Є сукні на 5 років?")
         assert {"sendMessage", "sendChatAction"} <= {c.method for c in tg.calls
                                                      if str(c.params.get("chat_id")) == str(customer)}
         assert all(p.get("business_connection_id") == connection for p in tg.business_sends(customer))
@@ -78,9 +85,7 @@ async def test_after_the_quiet_period_the_assistant_answers_again(wire: Wire, db
 async def test_disabled_connection_sends_nothing_and_alerts_the_managers_once(wire: Wire, db: asyncpg.Pool) -> None:
     tg, customer = wire.telegram, 3104
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        connection = tg.connect_business()
-        tg.business_send(connection, customer, "Є шапки?")
-        await tg.wait_for_messages(customer, 1)
+        connection = await connected_and_answered(tg, customer, "Є шапки?")
         sent_before = len(tg.business_sends(customer))
         tg.connect_business(connection_id=connection, enabled=False)
         tg.connect_business(connection_id=connection, enabled=False, can_reply=False)
@@ -100,9 +105,7 @@ async def test_disabled_connection_sends_nothing_and_alerts_the_managers_once(wi
 async def test_a_connection_telegram_refuses_is_reported_once(wire: Wire, db: asyncpg.Pool) -> None:
     tg, first, second = wire.telegram, 3105, 3106
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        connection = tg.connect_business()
-        tg.business_send(connection, first, "Привіт")
-        await tg.wait_for_messages(first, 1)
+        connection = await connected_and_answered(tg, first, "Привіт")
         tg.business[connection]["is_enabled"] = False  # switched off while the bot missed the update
         tg.business_send(connection, first, "Ще питання")
         await tg.wait_for(lambda: any("не може писати покупцям" in t for t in tg.sent_to(MANAGERS)))
@@ -126,9 +129,7 @@ async def test_only_new_chats_leaves_the_owners_own_chats_alone(wire: Wire, db: 
 async def test_managers_handle_an_escalated_business_chat_through_the_connection(wire: Wire, db: asyncpg.Pool) -> None:
     tg, customer = wire.telegram, 3109
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        connection = tg.connect_business()
-        tg.business_send(connection, customer, "Добрий день")
-        await tg.wait_for_messages(customer, 1)
+        connection = await connected_and_answered(tg, customer, "Добрий день")
         tg.send(MANAGERS, f"/escalate {customer}", chat_type="supergroup", from_id=ADMIN, first_name="Олена")
         await tg.wait_for(lambda: any("веде розмову" in t for t in tg.sent_to(MANAGERS)))
         tg.business_send(connection, customer, "Де моя посилка?")
@@ -148,9 +149,7 @@ async def test_a_followup_goes_out_through_the_connection(wire: Wire, db: asyncp
     rules = FollowupRules(delays=(timedelta(hours=4),), timezone=ZoneInfo("Europe/Kyiv"), quiet=None,
                           managers_chat_id=None)
     async with running_bot(wire) as process:
-        connection = tg.connect_business()
-        tg.business_send(connection, customer, "Дякую, подумаю")
-        await tg.wait_for_messages(customer, 1)
+        connection = await connected_and_answered(tg, customer, "Дякую, подумаю")
         await db.execute("UPDATE agent_sessions SET state = $2 WHERE session_id = $1", str(customer),
                          {"current_state": "STATE_5_PAYMENT_DELIVERY", "dialog_phase": "WAITING_FOR_DELIVERY_DATA",
                           "selected_products": [{"name": "Сукня Анна", "size": "128"}]})
