@@ -23,7 +23,7 @@ from handlers.lanes import ChatLanes
 def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> Dispatcher:
     """`services` become handler arguments by name (aiogram's workflow data)."""
     dispatcher = Dispatcher(**services)
-    dispatcher.update.outer_middleware(BusinessUpdates(services["business"]))  # before the inbox: see its doc
+    dispatcher.update.outer_middleware(BusinessUpdates())  # before the inbox: see its doc
     dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes))
     customers = CustomerMiddleware(pool)
     dispatcher.message.outer_middleware(customers)

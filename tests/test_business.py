@@ -89,8 +89,8 @@ async def test_disabled_connection_sends_nothing_and_alerts_the_managers_once(wi
         sent_before = len(tg.business_sends(customer))
         tg.connect_business(connection_id=connection, enabled=False)
         tg.connect_business(connection_id=connection, enabled=False, can_reply=False)
-        await handled(db, tg.business_send(connection, customer, "Алло?"))
         await tg.wait_for(lambda: any("не може писати покупцям" in t for t in tg.sent_to(MANAGERS)))
+        await handled(db, tg.business_send(connection, customer, "Алло?"))
         assert len(tg.business_sends(customer)) == sent_before  # nothing sent, nothing even tried
 
         tg.connect_business(connection_id=connection)
@@ -107,7 +107,7 @@ async def test_a_connection_telegram_refuses_is_reported_once(wire: Wire, db: as
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
         connection = await connected_and_answered(tg, first, "Привіт")
         tg.business[connection]["is_enabled"] = False  # switched off while the bot missed the update
-        tg.business_send(connection, first, "Ще питання")
+        await handled(db, tg.business_send(connection, first, "Ще питання"))  # the turn ends, refused
         await tg.wait_for(lambda: any("не може писати покупцям" in t for t in tg.sent_to(MANAGERS)))
         await handled(db, tg.business_send(connection, second, "Добрий день"))
         assert not tg.sent_to(second)

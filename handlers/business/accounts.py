@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 from aiogram import Bot
-from aiogram.types import BusinessConnection
+from aiogram.types import BusinessConnection, Message
 
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
@@ -89,10 +89,17 @@ class BusinessAccounts:
         current = self._connections.setdefault(link.connection.id, link.connection)
         return BusinessChat(link.chat_id, current, link.opened_by_customer)
 
-    async def bind(self, chat_id: int, connection_id: str, opened_by_customer: bool) -> None:
-        if self._chats.get(chat_id) != connection_id:
-            await business.bind_chat(self._pool, chat_id, connection_id, opened_by_customer)
-            self._chats[chat_id] = connection_id
+    async def joined(self, message: Message, opened_by_customer: bool) -> BusinessChat:
+        """A business message arrived in this chat: from now on the chat is reached through its connection (who
+        opened the chat is kept from the first message seen)."""
+        assert message.bot is not None and message.business_connection_id is not None
+        connection = await self.connection(message.bot, message.business_connection_id)
+        if self._chats.get(message.chat.id) != connection.id:
+            await business.bind_chat(self._pool, message.chat.id, connection.id, opened_by_customer)
+            self._chats[message.chat.id] = connection.id
+        link = await self.chat(message.chat.id)
+        assert link is not None
+        return link
 
     async def unbind(self, chat_id: int) -> None:
         """The customer wrote to the bot itself: the bot chat is where replies go now."""

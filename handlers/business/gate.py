@@ -16,6 +16,8 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.settings import Settings
 from handlers.admin.handoffs import Handoffs
+from handlers.business.accounts import BusinessAccounts
+from handlers.business.outbound import BusinessChatClosed
 from handlers.handoff import described
 from storage import business
 from storage.business import BusinessChat
@@ -30,10 +32,16 @@ def may_answer(settings: Settings, link: BusinessChat) -> bool:
     return settings.business_chats == "all" or (settings.business_chats == "new" and link.opened_by_customer)
 
 
-def _private_chat(event: TelegramObject) -> int | None:
-    message = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(message, Message) and message.chat.type == "private":
-        return message.chat.id
+async def _business_chat(event: TelegramObject, accounts: BusinessAccounts) -> BusinessChat | None:
+    """The customer's business chat, bound to its connection by the customer's message; a customer writing to the
+    bot itself is answered in the bot chat from then on."""
+    if isinstance(event, Message) and event.chat.type == "private":
+        if event.business_connection_id is not None:
+            return await accounts.joined(event, opened_by_customer=True)
+        await accounts.unbind(event.chat.id)
+        return None
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        return await accounts.chat(event.message.chat.id)
     return None
 
 
@@ -46,10 +54,10 @@ class BusinessGate(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        chat_id = _private_chat(event)
-        link = await data["business"].chat(chat_id) if chat_id is not None else None
+        link = await _business_chat(event, data["business"])
         if link is None:
             return await handler(event, data)
+        chat_id = link.chat_id
         settings: Settings = data["settings"]
         if not link.connection.usable:
             log.info("business_chat_not_answered", reason="connection_unusable")
@@ -61,7 +69,7 @@ class BusinessGate(BaseMiddleware):
         owner = link.connection
         quiet_since = await business.owner_quiet_since(db, str(chat_id), owner.owner_id)
         if quiet_since is None:
-            return await handler(event, data)
+            return await self._answer(handler, event, data)
         if datetime.now(UTC) - quiet_since < settings.business_human_quiet:
             await self._keep(db, str(chat_id), data.get("burst") or [data["event_update"]])
             return None
@@ -69,7 +77,18 @@ class BusinessGate(BaseMiddleware):
         await handoff.release(str(chat_id), User(id=owner.owner_id, is_bot=False, first_name=owner.owner_name),
                               data["dialog"])
         log.info("business_owner_quiet_released", session=str(chat_id))
-        return await handler(event, data)
+        return await self._answer(handler, event, data)
+
+    @staticmethod
+    async def _answer(handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]], event: TelegramObject,
+                      data: dict[str, Any]) -> Any:
+        """The assistant's turn; one that finds the connection closed meanwhile (disabled while it was thinking)
+        is over: nothing more can be sent, and the managers were told."""
+        try:
+            return await handler(event, data)
+        except BusinessChatClosed:
+            log.info("business_chat_not_answered", reason="connection_closed_during_turn")
+            return None
 
     @staticmethod
     async def _keep(db: asyncpg.Pool, session_id: str, burst: list[Update]) -> None:

@@ -25,8 +25,9 @@ REFUSALS = ("BUSINESS_CONNECTION_INVALID", "BUSINESS_CONNECTION_NOT_ALLOWED", "B
 
 
 class BusinessChatClosed(TelegramBadRequest):
-    """Not sent: the chat's business connection is disabled or may not reply. A TelegramBadRequest, so callers that
-    give up on an unusable chat (the follow-up sweep) give up on this one too."""
+    """Not sent: the chat's business connection is disabled or may not reply (as we know, or as Telegram just said).
+    A TelegramBadRequest, so callers that give up on an unusable chat (the follow-up sweep) give up on this one too;
+    a turn that runs into it ends there (the business gate)."""
 
 
 class ThroughConnection(BaseRequestMiddleware):
@@ -49,6 +50,7 @@ class ThroughConnection(BaseRequestMiddleware):
         try:
             return await make_request(bot, method)
         except TelegramBadRequest as exc:
-            if any(code in exc.message for code in REFUSALS):
-                await self._accounts.refused(link.connection.id)
-            raise
+            if not any(code in exc.message for code in REFUSALS):
+                raise
+            await self._accounts.refused(link.connection.id)
+            raise BusinessChatClosed(method, exc.message) from exc

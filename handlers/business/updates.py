@@ -38,13 +38,18 @@ def polled_updates(dispatcher: Dispatcher) -> list[str]:
     return sorted(used | {business for business, plain in CUSTOMER_KINDS.items() if plain in used})
 
 
+def by_account(message: Message) -> bool:
+    """Written from the shop's account (by hand or by the bot on its behalf), not by the customer: in a private chat
+    the chat id is the other person's user id, so the customer's messages are those from the chat's own id."""
+    return message.sender_business_bot is not None or message.from_user is None or (
+        message.from_user.id != message.chat.id)
+
+
 class BusinessUpdates(BaseMiddleware):
     """Outer middleware on the dispatcher's updates, before the inbox: a customer's business message becomes the
     ordinary message update the inbox, lanes and conversation already handle (it keeps `business_connection_id`);
-    what the account itself sends stays a business update for the business router."""
-
-    def __init__(self, accounts: BusinessAccounts) -> None:
-        self._accounts = accounts
+    what the account itself sends stays a business update for the business router. Nothing here reads or writes
+    anything, so the inbox still stores the update before anything can fail."""
 
     async def __call__(
         self,
@@ -54,18 +59,8 @@ class BusinessUpdates(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         kind = next((k for k in CUSTOMER_KINDS if getattr(event, k) is not None), None)
-        if kind is None:
-            plain = event.message
-            if plain is not None and plain.chat.type == "private" and plain.business_connection_id is None:
-                await self._accounts.unbind(plain.chat.id)
-            return await handler(event, data)
-        message: Message = getattr(event, kind)
-        assert message.business_connection_id is not None
-        connection = await self._accounts.connection(data["bot"], message.business_connection_id)
-        by_account = message.sender_business_bot is not None or (
-            message.from_user is not None and message.from_user.id == connection.owner_id)
-        await self._accounts.bind(message.chat.id, connection.id, opened_by_customer=not by_account)
-        if by_account:
+        message: Message | None = getattr(event, kind) if kind else None
+        if kind is None or message is None or by_account(message):
             return await handler(event, data)
         customer = Update.model_validate(
             {"update_id": event.update_id, CUSTOMER_KINDS[kind]: message.model_dump(mode="json", exclude_none=True)},
@@ -79,13 +74,14 @@ async def connection_changed(event: BusinessConnection, business: BusinessAccoun
 
 async def account_message(message: Message, event_update: Update, business: BusinessAccounts, db: asyncpg.Pool,
                           settings: Settings, admin_texts: AdminTexts) -> None:
-    """The account owner typed in a customer's chat: human mode for that chat, taken by the owner, no card (the
-    owner is already in the chat); what they wrote is kept for the dialog. The bot's own sends are ignored."""
+    """Someone typed by hand from the shop's account in a customer's chat (the owner, or whoever uses the account):
+    human mode for that chat, taken by them, no card (they are already in the chat); what they wrote is kept for the
+    dialog. The bot's own sends through the connection are ignored."""
     if message.sender_business_bot is not None or message.from_user is None:
         return
     assert message.business_connection_id is not None
-    link = await business.chat(message.chat.id)
-    if link is None or not may_answer(settings, link):
+    link = await business.joined(message, opened_by_customer=False)
+    if not may_answer(settings, link):
         return  # a chat the assistant stays out of: nothing of it is kept
     owner, session, now = message.from_user, str(message.chat.id), datetime.now(UTC)
     started = await handoffs.start_handoff(db, session, admin_texts(Text.REASON_OWNER), owner.id, owner.full_name,
