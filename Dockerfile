@@ -29,6 +29,7 @@ COPY storage ./storage
 COPY jobs ./jobs
 COPY catalog ./catalog
 COPY crm ./crm
+COPY knowledge ./knowledge
 RUN pip install --no-compile .
 
 # Postgres refuses to run as root; as this user the embedded server runs directly.

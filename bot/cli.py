@@ -14,6 +14,7 @@ from bot import __version__
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from catalog.cli import catalog, catalog_arguments
+from knowledge.cli import knowledge, knowledge_arguments
 
 log = structlog.get_logger(__name__)
 
@@ -49,8 +50,9 @@ COMMANDS = {
     "run": (run, "long-poll Telegram and answer customers (the default)"),
     "migrate": (migrate, "create or update the database schema, then exit"),
     "catalog": (catalog, "import or export the product catalog (CSV or YAML), or load the demo catalog"),
+    "knowledge": (knowledge, "check the shop's knowledge file (delivery, returns, care, size charts)"),
 }
-COMMAND_ARGUMENTS = {"catalog": catalog_arguments}
+COMMAND_ARGUMENTS = {"catalog": catalog_arguments, "knowledge": knowledge_arguments}
 
 
 def parser() -> argparse.ArgumentParser:

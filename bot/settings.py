@@ -113,6 +113,7 @@ class Settings(BaseSettings):
 
     # shop
     shop_file: Path | None = None
+    knowledge_file: Path | None = None  # the shop's answers (delivery, returns, care, sizes); unset: the example
 
     # conversation flow
     burst_window: Duration = timedelta(seconds=1.5)

@@ -16,10 +16,10 @@ log = structlog.get_logger(__name__)
 
 async def forget_customer(pool: asyncpg.Pool, checkpointer: BaseCheckpointSaver, user_id: str,
                           session_id: str) -> dict[str, int]:
-    """Remove the customer's profile, facts, summaries, messages, session state, raw inbox updates, Telegram
-    identity and LangGraph checkpoints; mask their traces and the name and phone on their orders.
+    """Remove the customer's profile, facts, summaries, messages, session state, unanswered questions, raw inbox
+    updates, Telegram identity and LangGraph checkpoints; mask their traces and the name and phone on their orders.
 
-    Returns counts by kind (facts, summaries, profiles, messages, sessions, inbox, users, traces, orders,
+    Returns counts by kind (facts, summaries, profiles, messages, sessions, questions, inbox, users, traces, orders,
     checkpoints). Safe to repeat: a second call finds nothing and reports zeros.
     """
     async with pool.acquire() as conn, conn.transaction():

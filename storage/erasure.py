@@ -29,6 +29,8 @@ async def erase_customer(conn: asyncpg.Connection, user_id: str, session_id: str
         "messages": _count(await conn.execute(
             "DELETE FROM messages WHERE session_id = $1 OR user_id = $2", session_id, user_id)),
         "sessions": _count(await conn.execute("DELETE FROM agent_sessions WHERE session_id = $1", session_id)),
+        "questions": _count(await conn.execute(
+            "DELETE FROM unanswered_questions WHERE session_id = $1 OR user_id = $2", session_id, user_id)),
         # Raw updates carry the texts and the Telegram name. The pending ones go too (the confirmation being
         # handled now among them): their turns are already queued in memory, only a crash replay is given up.
         "inbox": _count(await conn.execute("DELETE FROM update_inbox WHERE chat_id::text = $1", session_id)),

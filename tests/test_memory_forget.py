@@ -15,6 +15,7 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.summaries import Summary
 from storage.memory import replace_summary
+from storage.questions import record_unanswered
 from tests.fakes.openai_api import embedding_of
 from tests.fakes.telegram import BOT_ID
 from tests.harness import Wire, running_bot
@@ -27,7 +28,7 @@ async def checkpointer(database_url: str) -> AsyncIterator[AsyncPostgresSaver]:
 
 
 async def a_known_customer(db: asyncpg.Pool, wire: Wire, chat: int) -> None:
-    """A customer who talked to the bot, is remembered, has a summary and an order."""
+    """A customer who talked to the bot, is remembered, has a summary, an unanswered question and an order."""
     wire.telegram.send(chat, "Шукаю сукню Марійці, зріст 128")
     await wire.telegram.wait_for_messages(chat, 1)
     fact = ProposedFact(content="Марійка має зріст 128 см", fact_type="preference", category="child",
@@ -38,6 +39,7 @@ async def a_known_customer(db: asyncpg.Pool, wire: Wire, chat: int) -> None:
     summary = Summary(summary_text="Марійка, 128 см.", key_facts=["Марійка 128 см"])
     await replace_summary(db, str(chat), summary.summary_text, summary.key_facts, 1, datetime.now(UTC),
                           erasure_seen=None)
+    await record_unanswered(db, str(chat), str(chat), "Ви шиєте на замовлення для Марійки?")
     order_id = await db.fetchval(
         """INSERT INTO orders (user_id, session_id, customer_name, customer_phone, customer_city, total_amount)
            VALUES ($1, $1, 'Оксана Петренко', '+380671234567', 'Львів', 1450.00) RETURNING id""", str(chat))
@@ -66,7 +68,8 @@ async def rows_of(db: asyncpg.Pool, chat: int) -> dict[str, int]:
     counts = {}
     for table, where in [("mirt_profiles", "user_id"), ("mirt_memories", "user_id"),
                          ("mirt_memory_summaries", "user_id"), ("messages", "session_id"),
-                         ("agent_sessions", "session_id"), ("checkpoints", "thread_id"),
+                         ("agent_sessions", "session_id"), ("unanswered_questions", "session_id"),
+                         ("checkpoints", "thread_id"),
                          ("checkpoint_blobs", "thread_id"),
                          ("users", "external_id")]:
         counts[table] = await db.fetchval(f"SELECT count(*) FROM {table} WHERE {where} = $1", key)
