@@ -46,6 +46,7 @@ class Reply:
     bubbles: list[str]
     error: str | None = None  # set when the customer got an apology instead of an answer
     cards: tuple[Card, ...] = ()
+    pictures: tuple[str, ...] = ()  # links to the shop's own pictures (a size chart)
 
 
 class SalesAssistant:
@@ -94,7 +95,7 @@ class SalesAssistant:
         try:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
-                 "talked": False, "said": ""},
+                 "pictures": [], "talked": False, "said": ""},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
                 # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the
@@ -112,7 +113,8 @@ class SalesAssistant:
             # What memory learns from is what the model was allowed to read: screened words only.
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("said", ""),
                                      "\n\n".join(bubbles))
-        return Reply(bubbles, cards=tuple(result.get("cards") or ()))
+        return Reply(bubbles, cards=tuple(result.get("cards") or ()),
+                     pictures=tuple(result.get("pictures") or ()))
 
     async def _apologise(self, turn: CustomerTurn) -> Reply:
         apology = self._shop.text("llm_unavailable")

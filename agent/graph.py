@@ -69,6 +69,7 @@ class State(Dialog, total=False):
     said: str  # the customer's words of this turn as the model may read them (attempts screened out)
     outbox: list[str]  # this turn's reply bubbles; reset by every new turn
     cards: list[Card]  # product cards shown after the bubbles; reset by every new turn
+    pictures: list[str]  # links to the shop's pictures (a size chart) sent after the bubbles; reset every turn
     memory: str
     talked: bool  # the model answered this turn (not the guard or a fixed text): worth remembering
 
@@ -89,7 +90,7 @@ def _draft(state: State, turn: Turn) -> Draft:
         stage=Stage(state.get("stage", Stage.INIT)), phase=Phase(state.get("phase", Phase.INIT)),
         cart=list(state.get("cart") or []), customer=dict(state.get("customer") or {}),  # type: ignore[arg-type]
         payment_method=state.get("payment_method"), order_id=state.get("order_id"), user_id=str(turn.user_id),
-        session_id=turn.session_id, update_id=int(turn.turn_id),
+        session_id=turn.session_id, update_id=int(turn.turn_id), question=state.get("said", ""),
     )
 
 
@@ -129,6 +130,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
             "outbox": bubbles, "talked": True, "cards": [card(draft.products[sku]) for sku in draft.shown],
+            "pictures": draft.pictures,
             "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
             "customer": draft.customer, "payment_method": draft.payment_method, "order_id": draft.order_id,
             "metadata": {**(state.get("metadata") or {}), "quoted_amounts": sorted(quoted),

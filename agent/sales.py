@@ -98,6 +98,9 @@ class SalesAgent:
             if bubbles and self.check.problems(bubbles, self._backing(dialog, draft, facts, said)):
                 fallback = "price_unsure" if problems == [Problem.AMOUNT] else "cannot_answer"
                 bubbles = [self._shop.text(fallback)]
+        honest = await self._tools.not_covered(draft)  # the shop's words when its knowledge had no answer
+        if honest and honest not in bubbles:
+            bubbles.append(honest)
         if not bubbles:  # the model gave no answer twice: honest words, never silence
             bubbles = [self._shop.text("cannot_answer")]
         self._keep_invariants(draft)

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from agent.prices import amounts
 from agent.state import CartLine, Customer, Phase, Stage
 from catalog.customer_details import Cities, PointKind, parse_delivery_point, parse_full_name, parse_phone
 from catalog.finder import Catalog
@@ -19,7 +20,9 @@ from catalog.products import Product
 from catalog.search import SearchQuery
 from catalog.sizes import explain_no_size, next_size_up, size_for_height, Verdict
 from catalog.texts import Rejected, Text, Texts
+from knowledge.search import KnowledgeBase
 from storage.products import products_by_sku
+from storage.questions import record_unanswered
 
 MAX_RESULTS = 5
 
@@ -37,11 +40,16 @@ class Draft:
     user_id: str
     session_id: str
     update_id: int  # the turn's (last) Telegram update
+    question: str = ""  # the customer's words this turn, as the model may read them (screened)
     prices: set[Decimal] = field(default_factory=set)  # every amount a tool stated this turn
     escalation: str | None = None
     requisites_due: bool = False
     products: dict[str, Product] = field(default_factory=dict)  # every product a tool looked at this turn
     shown: list[str] = field(default_factory=list)  # skus the reply shows as product cards
+    facts: list[str] = field(default_factory=list)  # the shop's own texts a tool returned this turn (knowledge)
+    pictures: list[str] = field(default_factory=list)  # links to the shop's pictures for them (a size chart)
+    uncovered: bool = False  # the knowledge was asked and had nothing
+    covered: bool = False  # the knowledge was asked and answered
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -70,15 +78,21 @@ SPECS = [
     _tool("confirm_customer_details", "Покупець підтвердив зачитані дані доставки.", _object({}, [])),
     _tool("choose_payment", "Покупець обрав спосіб оплати: full (повна оплата) або prepayment (передоплата).",
           _object({"method": {"type": "string", "enum": ["full", "prepayment"]}}, ["method"])),
+    _tool("shop_info", "Умови й відповіді магазину його словами: доставка, оплата, обмін і повернення, догляд за "
+          "тканинами, заміри (таблиці розмірів), графік і контакти, опт, пакування. Передай питання покупця.",
+          _object({"question": {"type": "string"}}, ["question"])),
     _tool("call_manager", "Передати розмову живому менеджеру.", _object({"reason": {"type": "string"}}, ["reason"])),
 ]
 
+
 class SalesTools:
-    def __init__(self, pool: asyncpg.Pool, catalog: Catalog, texts: Texts, cities: Cities) -> None:
+    def __init__(self, pool: asyncpg.Pool, catalog: Catalog, texts: Texts, cities: Cities,
+                 knowledge: KnowledgeBase) -> None:
         self._pool = pool
         self._catalog = catalog
         self._texts = texts
         self._cities = cities
+        self._knowledge = knowledge
 
     async def run(self, name: str, args: dict[str, Any], draft: Draft) -> dict[str, Any]:
         handler = getattr(self, f"_{name}", None)
@@ -197,6 +211,27 @@ class SalesTools:
         draft.phase, draft.requisites_due = Phase.WAITING_FOR_PAYMENT_PROOF, True
         return {"order_id": placed.order.id, "total": self._money(draft, placed.order.total),
                 "requisites": "shown to the customer by the shop, do not repeat them"}
+
+    async def _shop_info(self, draft: Draft, question: str) -> dict[str, Any]:
+        entries = await self._knowledge.find(question)
+        if not entries:
+            draft.uncovered = True
+            return {"found": False, "answer": "the shop's own answer and the manager offer are sent to the customer; "
+                                              "do not answer this question yourself"}
+        draft.covered = True
+        for entry in entries:
+            draft.facts.append(entry.text)
+            draft.prices.update(amounts(entry.text))  # the shop's fees may be quoted like the catalog's prices
+        draft.pictures.extend(e.photo for e in entries[:1] if e.photo and e.photo not in draft.pictures)
+        return {"found": True, "entries": [{"topic": e.topic, "text": e.text} for e in entries]}
+
+    async def not_covered(self, draft: Draft) -> str | None:
+        """After the reply: when the knowledge was asked this turn and answered nothing, the question is recorded
+        for /questions and the shop's honest answer (with the manager offered) is returned to be sent."""
+        if not draft.uncovered or draft.covered:
+            return None
+        await record_unanswered(self._pool, draft.user_id, draft.session_id, draft.question)
+        return self._knowledge.knowledge.not_covered
 
     async def _call_manager(self, draft: Draft, reason: str) -> dict[str, Any]:
         draft.escalation = reason.strip() or "—"  # the model gave no reason; the card shows a dash

@@ -37,6 +37,8 @@ from bot.settings import ConfigError, Settings
 from bot.shop import Shop, load_shop
 from crm.sync import open_sitniks
 from handlers import build_dispatcher
+from knowledge.file import Knowledge, load_knowledge
+from knowledge.search import KnowledgeBase
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from handlers.admin.desk import ManagersDesk
@@ -147,14 +149,17 @@ class BotProcess:
         log.info("shutdown_turns_drained", unfinished_chats=cut)
 
 
-def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: AsyncPostgresSaver,
-                   client: AsyncOpenAI, notify_managers: NotifyManagers, stack: AsyncExitStack
-                   ) -> tuple[SalesAssistant, CompiledStateGraph]:
-    """The assistant, and its dialog graph (the handoff writes the human part of a chat into it)."""
+def make_assistant(settings: Settings, shop: Shop, knowledge: Knowledge, pool: asyncpg.Pool,
+                   saver: AsyncPostgresSaver, client: AsyncOpenAI, notify_managers: NotifyManagers,
+                   stack: AsyncExitStack) -> tuple[SalesAssistant, CompiledStateGraph, KnowledgeBase]:
+    """The assistant, its dialog graph (the handoff writes the human part of a chat into it) and the shop's
+    knowledge as the assistant searches it (/questions groups questions with the same words)."""
     llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
     embed = openai_embed(client, settings.embedding_model)
-    catalog = Catalog(pool, load_vocabulary(Morphology()), embed, settings.embedding_model)
-    tools = SalesTools(pool, catalog, load_texts(), load_cities())
+    morph = Morphology()
+    catalog = Catalog(pool, load_vocabulary(morph), embed, settings.embedding_model)
+    knowledge_base = KnowledgeBase(knowledge, morph, embed)
+    tools = SalesTools(pool, catalog, load_texts(), load_cities(), knowledge_base)
 
     async def turns_last_hour(session_id: str) -> int:
         return await turns_since(pool, session_id, hours=1)
@@ -168,13 +173,14 @@ def make_assistant(settings: Settings, shop: Shop, pool: asyncpg.Pool, saver: As
     services = Services(agent, shop, notify_managers, remembered, turns_last_hour, settings.llm_turns_per_hour,
                         PhotoRecognizer(llm, pool, settings.vision_model, agent.check))
     graph = build_graph(services, saver)
-    return SalesAssistant(graph, pool, shop, notify_managers, memory), graph
+    return SalesAssistant(graph, pool, shop, notify_managers, memory), graph, knowledge_base
 
 
 async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     """Everything `python -m bot run` needs, registered on `stack` for orderly closing."""
     settings.require("bot_token", "openai_api_key")
     shop = load_shop(settings.shop_file)
+    knowledge = load_knowledge(settings.knowledge_file)
     bot = make_bot(settings)
     stack.push_async_callback(bot.session.close)
     target, saver = await open_database(settings, stack)
@@ -191,13 +197,15 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
     admin_texts = load_admin_texts()
     handoff = Handoffs(pool, desk, admin_texts)
     business = BusinessAccounts(pool, desk, admin_texts)
-    assistant, dialog = make_assistant(settings, shop, pool, saver, client, handoff.escalated, stack)
+    assistant, dialog, knowledge_base = make_assistant(settings, shop, knowledge, pool, saver, client,
+                                                       handoff.escalated, stack)
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
                       retry_delay=settings.llm_retry_delay.total_seconds())
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
                                   checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
-                                  dialog=dialog, order_texts=load_texts(), business=business)
+                                  dialog=dialog, order_texts=load_texts(), business=business,
+                                  knowledge=knowledge_base)
 
     watch = PollingWatch()
     bot.session.middleware(watch)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import html
 import re
 
+import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from agent.cards import Card
 from bot.shop import Shop
+
+log = structlog.get_logger(__name__)
 
 PICK = "pick"  # callback data: pick:<sku>:s|c:<size or colour>
 _TAGS = re.compile(r"<[^>]+>")
@@ -55,3 +58,12 @@ async def _send(bot: Bot, chat_id: int, card: Card, text: str, markup: InlineKey
                              reply_markup=markup)
     else:
         await bot.send_message(chat_id, text, parse_mode=parse_mode, reply_markup=markup)
+
+
+async def send_picture(bot: Bot, chat_id: int, url: str) -> None:
+    """A picture from the shop's knowledge file (a size chart) by its link; one Telegram cannot fetch is logged
+    and left out: the words already answered."""
+    try:
+        await bot.send_photo(chat_id, url)
+    except TelegramBadRequest as exc:
+        log.warning("shop_picture_refused", error=str(exc))

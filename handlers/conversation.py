@@ -14,7 +14,7 @@ from agent.assistant import CustomerTurn, Reply, SalesAssistant
 from bot.settings import Settings
 from bot.shop import Shop
 from handlers.buttons import OwnPrivateChat
-from handlers.cards import PICK, picked, send_card
+from handlers.cards import PICK, picked, send_card, send_picture
 from handlers.replies import send_text
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -55,6 +55,8 @@ async def send_reply(message: Message, db: asyncpg.Pool, shop: Shop, reply: Repl
             return  # the customer blocked the bot
     for card in reply.cards:
         await send_card(message.bot, shop, message.chat.id, card)
+    for picture in reply.pictures:
+        await send_picture(message.bot, message.chat.id, picture)
 
 
 async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool,

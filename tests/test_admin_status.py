@@ -43,7 +43,7 @@ async def test_status_for_admins_and_the_assistant_for_everyone_else(wire: Wire,
     assert "Стан" not in answer and "Postgres" not in answer
     menus = {int(c.params["scope"]["chat_id"]): c.params["commands"] for c in tg.calls_of("setMyCommands")}
     assert set(menus) == {ADMIN, MANAGERS}
-    assert [c["command"] for c in menus[ADMIN]] == ["status", "stats", "orders", "escalate", "release"]
+    assert [c["command"] for c in menus[ADMIN]] == ["status", "stats", "orders", "questions", "escalate", "release"]
     assert menus[ADMIN][0]["description"].startswith("Стан бота")
     assert "mirt_orders_total 1" in metrics and "mirt_human_chats 1" in metrics
     assert 'mirt_job_runs_total{job="followups",outcome="ok"} 1' in metrics

@@ -15,6 +15,7 @@ from handlers.admin.desk import ManagersDesk
 from handlers.admin.filters import IsAdmin
 from handlers.admin.handoff import handoff_router
 from handlers.admin.orders import orders_router
+from handlers.admin.questions import questions_router
 from handlers.admin.stats import stats_router
 from handlers.admin.status import status_router
 from handlers.admin.texts import AdminTexts, Text
@@ -22,14 +23,15 @@ from handlers.admin.texts import AdminTexts, Text
 log = structlog.get_logger(__name__)
 
 COMMANDS = (("status", Text.COMMAND_STATUS), ("stats", Text.COMMAND_STATS), ("orders", Text.COMMAND_ORDERS),
-            ("escalate", Text.COMMAND_ESCALATE), ("release", Text.COMMAND_RELEASE))
+            ("questions", Text.COMMAND_QUESTIONS), ("escalate", Text.COMMAND_ESCALATE),
+            ("release", Text.COMMAND_RELEASE))
 
 
 def admin_router() -> Router:
     router = Router(name="admin")
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
-    router.include_routers(status_router(time.monotonic()), stats_router(), orders_router(),
+    router.include_routers(status_router(time.monotonic()), stats_router(), orders_router(), questions_router(),
                            handoff_router())  # last: it also takes managers' plain replies
     router.startup.register(open_desk)
     router.shutdown.register(close_desk)
