@@ -11,10 +11,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from agent.llm import Price
 from bot.settings import ConfigError
+from bot.templates import read_shop_file
 
 REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
@@ -55,12 +54,7 @@ class Shop:
 
 def load_shop(path: Path | None) -> Shop:
     source = path or resources.files("bot") / "shop.uk.yaml"
-    try:
-        data = yaml.safe_load(source.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"SHOP_FILE: {source} is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"SHOP_FILE: cannot read {source}: {exc}".splitlines()[0]) from None
+    data = read_shop_file(source, "SHOP_FILE")
     if not isinstance(data, dict):
         raise ConfigError(f"SHOP_FILE: {source} must be a mapping of settings")
     texts = data.get("texts") or {}

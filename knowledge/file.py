@@ -14,9 +14,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.settings import ConfigError
+from bot.templates import read_shop_file
 
 ENTRY_KEYS = {"topic", "words", "text", "photo"}
 FILE_KEYS = {"not_covered", "stop_words", "entries"}
@@ -44,31 +43,12 @@ def default_knowledge_file() -> Traversable:
     return resources.files("knowledge") / "knowledge.uk.yaml"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML that refuses a key written twice in one mapping (plain YAML keeps the last one silently: a second
-    `text:` pasted into an entry would replace the first without a word)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.YAMLError(f"line {key_node.start_mark.line + 1}: the key '{key}' is written twice")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_knowledge(path: Path | Traversable | None = None) -> Knowledge:
     """Read and check the file; raises ConfigError naming the file (and the entry by number and topic, or the
     line for a YAML error)."""
     source = path or default_knowledge_file()
     where = f"KNOWLEDGE_FILE: {source}"
-    try:
-        data = yaml.load(source.read_bytes().decode("utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{where} is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{where}: cannot read it: {exc}".splitlines()[0]) from None
+    data = read_shop_file(source, "KNOWLEDGE_FILE")
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a mapping with not_covered, stop_words and entries")
     unknown = sorted(set(map(str, data)) - FILE_KEYS)

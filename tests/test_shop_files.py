@@ -3,6 +3,7 @@ clear line, never a fallback text or "?????" shown to a customer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from bot.settings import ConfigError
 from bot.shop import load_shop
 from catalog.texts import Text, load_texts
+from knowledge.file import default_knowledge_file, load_knowledge
 from tests.test_process import run_cli
 
 SHIPPED = Path(str(resources.files("bot") / "shop.uk.yaml"))
@@ -25,11 +27,15 @@ def test_a_shop_file_without_a_text_stops_the_bot_with_exit_2_naming_it(tmp_path
         f"configuration error: SHOP_FILE: text 'price_unsure' is missing in {tmp_path / 'shop.yaml'}"]
 
 
-def test_a_shop_file_saved_in_windows_1251_is_refused_not_garbled(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("shipped", "load"), [(SHIPPED, load_shop), (Path(str(default_knowledge_file())),
+                                                                       load_knowledge)])
+def test_a_shop_file_saved_in_windows_1251_is_refused_not_garbled(
+    tmp_path: Path, shipped: Path, load: Callable[[Path], object]
+) -> None:
     path = tmp_path / "shop.yaml"
-    path.write_bytes(SHIPPED.read_text(encoding="utf-8").encode("cp1251", errors="replace"))
+    path.write_bytes(shipped.read_text(encoding="utf-8").encode("cp1251", errors="replace"))
     with pytest.raises(ConfigError, match="not UTF-8"):
-        load_shop(path)
+        load(path)
 
 
 def test_catalog_texts_must_all_be_present(tmp_path: Path) -> None:
