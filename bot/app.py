@@ -37,8 +37,6 @@ from bot.settings import ConfigError, Settings
 from bot.shop import Shop, load_shop
 from crm.sync import open_sitniks
 from handlers import build_dispatcher
-from knowledge.file import Knowledge, load_knowledge
-from knowledge.search import KnowledgeBase
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from handlers.admin.desk import ManagersDesk
@@ -48,6 +46,8 @@ from handlers.business.accounts import BusinessAccounts
 from handlers.business.outbound import ThroughConnection
 from handlers.business.updates import polled_updates
 from handlers.pacing import OutboundPacer
+from knowledge.file import Knowledge, load_knowledge
+from knowledge.search import KnowledgeBase
 from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
