@@ -48,7 +48,7 @@ class Draft:
     shown: list[str] = field(default_factory=list)  # skus the reply shows as product cards
     facts: list[str] = field(default_factory=list)  # the shop's own texts a tool returned this turn (knowledge)
     pictures: list[str] = field(default_factory=list)  # links to the shop's pictures for them (a size chart)
-    uncovered: bool = False  # the knowledge was asked and had nothing
+    uncovered: str | None = None  # what the knowledge was asked and had nothing for
     covered: bool = False  # the knowledge was asked and answered
 
 
@@ -215,7 +215,7 @@ class SalesTools:
     async def _shop_info(self, draft: Draft, question: str) -> dict[str, Any]:
         entries = await self._knowledge.find(question)
         if not entries:
-            draft.uncovered = True
+            draft.uncovered = question
             return {"found": False, "answer": "the shop's own answer and the manager offer are sent to the customer; "
                                               "do not answer this question yourself"}
         draft.covered = True
@@ -228,9 +228,9 @@ class SalesTools:
     async def not_covered(self, draft: Draft) -> str | None:
         """After the reply: when the knowledge was asked this turn and answered nothing, the question is recorded
         for /questions and the shop's honest answer (with the manager offered) is returned to be sent."""
-        if not draft.uncovered or draft.covered:
+        if draft.uncovered is None or draft.covered:
             return None
-        await record_unanswered(self._pool, draft.user_id, draft.session_id, draft.question)
+        await record_unanswered(self._pool, draft.user_id, draft.session_id, draft.question or draft.uncovered)
         return self._knowledge.knowledge.not_covered
 
     async def _call_manager(self, draft: Draft, reason: str) -> dict[str, Any]:
