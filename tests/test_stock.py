@@ -19,6 +19,8 @@ from catalog.importer import import_file
 from catalog.morphology import Morphology
 from catalog.texts import load_texts
 from catalog.vocabulary import load_vocabulary
+from knowledge.file import load_knowledge
+from knowledge.search import KnowledgeBase
 from tests.fakes.openai_api import last_user_text
 from tests.harness import Wire, running_bot
 from tests.test_sale import call, say, tool_result
@@ -102,7 +104,9 @@ async def waiting_for_locks(db: asyncpg.Pool) -> int:
 
 
 async def test_two_customers_cannot_both_buy_the_last_piece(db: asyncpg.Pool, stock_catalog: None) -> None:
-    tools = SalesTools(db, Catalog(db, load_vocabulary(Morphology())), load_texts(), load_cities())
+    morph = Morphology()
+    tools = SalesTools(db, Catalog(db, load_vocabulary(morph)), load_texts(), load_cities(),
+                       KnowledgeBase(load_knowledge(), morph))
     first, second = draft(1601), draft(1602)
     two = {"items": [{"sku": "MIRT-ANNA", "size": "134-140", "color": "рожевий", "quantity": 2}]}
     refused = await tools.run("set_cart", two, first)
