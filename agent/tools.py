@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 
-from agent.prices import amounts
 from agent.state import CartLine, Customer, Phase, Stage
 from catalog.customer_details import Cities, PointKind, parse_delivery_point, parse_full_name, parse_phone
 from catalog.finder import Catalog
@@ -46,8 +45,7 @@ class Draft:
     requisites_due: bool = False
     products: dict[str, Product] = field(default_factory=dict)  # every product a tool looked at this turn
     shown: list[str] = field(default_factory=list)  # skus the reply shows as product cards
-    facts: list[str] = field(default_factory=list)  # the shop's own texts a tool returned this turn (knowledge)
-    pictures: list[str] = field(default_factory=list)  # links to the shop's pictures for them (a size chart)
+    pictures: list[str] = field(default_factory=list)  # links to pictures of the shop's answers (a size chart)
     uncovered: str | None = None  # what the knowledge was asked and had nothing for
     covered: bool = False  # the knowledge was asked and answered
 
@@ -218,10 +216,7 @@ class SalesTools:
             draft.uncovered = question
             return {"found": False, "answer": "the shop's own answer and the manager offer are sent to the customer; "
                                               "do not answer this question yourself"}
-        draft.covered = True
-        for entry in entries:
-            draft.facts.append(entry.text)
-            draft.prices.update(amounts(entry.text))  # the shop's fees may be quoted like the catalog's prices
+        draft.covered = True  # the entries' texts, in this result, back the reply's terms, fees and measures
         draft.pictures.extend(e.photo for e in entries[:1] if e.photo and e.photo not in draft.pictures)
         return {"found": True, "entries": [{"topic": e.topic, "text": e.text} for e in entries]}
 
