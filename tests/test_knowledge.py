@@ -216,3 +216,18 @@ async def test_the_size_chart_picture_from_the_file_is_sent_with_the_answer(
     assert "довжина сукні 70" in wire.telegram.sent_to(chat)[0]
     [photo] = wire.telegram.calls_of("sendPhoto")
     assert photo.params["photo"] == picture and int(photo.params["chat_id"]) == chat
+
+
+@pytest.mark.parametrize(("answer", "sent"), [
+    ("Довжина сукні на 122-128 — 70 см, рукав 43 см.", True),  # the file's measures in other words
+    ("Довжина сукні на 122-128 — 75 см.", False),  # a measure the file does not give
+])
+async def test_a_measure_is_said_only_as_the_size_chart_gives_it(
+    wire: Wire, db: asyncpg.Pool, answer: str, sent: bool
+) -> None:
+    chat = 1607 if sent else 1608
+    wire.openai.script = knowledgeable(lambda result: say(answer, state="STATE_1_DISCOVERY"))
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Яка довжина сукні на 128?")
+        [reply] = await wire.telegram.wait_for_messages(chat, 1)
+    assert (reply == answer) is sent
