@@ -44,8 +44,11 @@ _UNITS = {
                    r"|час\w*|хв\w*|хвилин\w*|минут\w*|days?|weeks?|months?|hours?|minutes?|h\b",
     Kind.MEASURE: r"см|cm|сантиметр\w*|мм|mm|кг|kg|рок\w*|лет|years?",
 }
+# "10 робочих днів", "3 календарні дні", "2 повних тижні": a word between the number and its unit.
+_QUALIFIER = (r"(?:робоч\w*|рабоч\w*|календарн\w*|повн\w*|полн\w*|банківськ\w*|банковск\w*|working|business"
+              r"|calendar|full)")
 _CLAIM = re.compile(
-    rf"(?<![\w.,])(?P<a>{_NUMBER})(?:\s*[-–—]\s*(?P<b>{_NUMBER}))?\s*[(\[]?\s*(?P<unit>"
+    rf"(?<![\w.,])(?P<a>{_NUMBER})(?:\s*[-–—]\s*(?P<b>{_NUMBER}))?\s*[(\[]?\s*(?:{_QUALIFIER}\s+)?(?P<unit>"
     + "|".join(f"(?P<{k.value}>{u})" for k, u in _UNITS.items()) + r")(?!\w)", re.IGNORECASE)
 _CURRENCY_FIRST = re.compile(rf"(?:₴|\$|€|uah|usd|eur)\s?(?P<a>{_NUMBER})", re.IGNORECASE)
 _NUMBER_WORD = (r"(?:од[иі]н\w*|одна|дв[аіе]\w*|три\w*|чотир\w*|четыр\w*|п'?ят\w*|шіст\w*|шест\w*|сім\w*|сем\w*"

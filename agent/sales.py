@@ -13,7 +13,7 @@ import yaml
 from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.llm import CallContext, Llm, NoAnswer
-from agent.prices import Backing, OutputCheck, Problem
+from agent.prices import Backing, Claim, Kind, OutputCheck, Problem
 from agent.state import Dialog, Phase, Stage, next_stage
 from agent.tools import SPECS, Draft, SalesTools
 from bot.shop import Shop
@@ -95,9 +95,10 @@ class SalesAgent:
             prompt.append({"role": "system", "content": " ".join(
                 _CORRECTIONS[p].format(allowed=allowed) for p in problems)})
             bubbles = await self._converse(prompt, draft, ctx, facts)
-            if bubbles and self.check.problems(bubbles, self._backing(dialog, draft, facts, said)):
-                fallback = "price_unsure" if problems == [Problem.AMOUNT] else "cannot_answer"
-                bubbles = [self._shop.text(fallback)]
+            backing = self._backing(dialog, draft, facts, said)
+            again = self.check.problems(bubbles, backing) if bubbles else []
+            if again:
+                bubbles = [self._shop.text(self._fallback(again, self.check.unbacked(bubbles, backing)))]
         honest = await self._tools.not_covered(draft)  # the shop's words when its knowledge had no answer
         if honest and honest not in bubbles:
             bubbles.append(honest)
@@ -105,6 +106,15 @@ class SalesAgent:
             bubbles = [self._shop.text("cannot_answer")]
         self._keep_invariants(draft)
         return bubbles + self._shop_bubbles(dialog, draft)
+
+    @staticmethod
+    def _fallback(problems: list[Problem], unbacked: list[Claim]) -> str:
+        """The shop text shown after a second failed reply: an unbacked price, percentage or discount → "уточню
+        ціну"; an unbacked period or measure → "уточню в менеджера" with the manager offered; else "cannot_answer"."""
+        if problems != [Problem.AMOUNT]:
+            return "cannot_answer"
+        pricing = {Kind.MONEY, Kind.PERCENT, Kind.DISCOUNT}
+        return "price_unsure" if all(c.kind in pricing for c in unbacked) else "fact_unsure"
 
     async def _converse(self, prompt: list[dict[str, Any]], draft: Draft, ctx: CallContext,
                         facts: list[Any]) -> list[str]:

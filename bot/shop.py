@@ -17,8 +17,9 @@ from bot.templates import read_shop_file
 
 REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
-    "injection_refusal", "turn_budget_exceeded", "manager_called", "price_unsure", "photo_not_recognised",
-    "cannot_answer", "vision_match", "vision_unsure", "vision_similar", "card_caption", "picked_size", "picked_color",
+    "injection_refusal", "turn_budget_exceeded", "manager_called", "price_unsure", "fact_unsure",
+    "photo_not_recognised", "cannot_answer", "vision_match", "vision_unsure", "vision_similar", "card_caption",
+    "picked_size", "picked_color",
     "abuse_reply", "bot_disclosure", "shipped", "shipped_without_tracking", "payment_confirmed",
 )
 # Follow-up templates by what the conversation waits for, and the managers' alerts; with the values each may use.

@@ -47,6 +47,8 @@ def test_a_reply_backed_by_the_turn_passes(reply: str) -> None:
     "Доставка 2-3 дні",
     "Для вас діє знижка постійного клієнта",
     "Можу віддати за півціни",
+    "Повернення протягом 10 робочих днів",  # a word between the number and its unit hides nothing
+    "Відправимо за 5 календарних днів",
 ])
 def test_an_amount_no_tool_gave_is_refused(reply: str) -> None:
     assert CHECK.problems([reply], turn()) == [Problem.AMOUNT]
