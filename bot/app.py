@@ -40,6 +40,7 @@ from handlers import build_dispatcher
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from handlers.admin.desk import ManagersDesk
+from handlers.admin.managers_chat import ManagersChat
 from handlers.admin.handoffs import Handoffs
 from handlers.admin.texts import load_admin_texts
 from handlers.business.accounts import BusinessAccounts
@@ -193,8 +194,9 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         timeout=settings.llm_timeout.total_seconds(), max_retries=2,
     )
     stack.push_async_callback(client.close)
-    desk = ManagersDesk(pool, settings.admin_chat_id)
     admin_texts = load_admin_texts()
+    desk = ManagersDesk(pool, ManagersChat(pool, settings.admin_chat_id, settings.admin_ids, admin_texts),
+                        settings.managers_chat_retry.total_seconds())
     handoff = Handoffs(pool, desk, admin_texts)
     business = BusinessAccounts(pool, desk, admin_texts)
     assistant, dialog, knowledge_base = make_assistant(settings, shop, knowledge, pool, saver, client,
@@ -215,7 +217,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
                                          settings.outbound_per_second))
     health = None
     if settings.health_port is not None:
-        health = HealthServer(pool, watch.alive)
+        health = HealthServer(pool, watch.alive, lambda: desk.chat.health)
         await health.start(settings.health_port)
         stack.push_async_callback(health.stop)
     jobs_llm = Llm(client, pool, settings.llm_model, shop.llm_prices)

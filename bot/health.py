@@ -15,16 +15,20 @@ log = structlog.get_logger(__name__)
 
 
 class HealthServer:
-    def __init__(self, pool: asyncpg.Pool, polling_alive: Callable[[], bool]) -> None:
+    def __init__(self, pool: asyncpg.Pool, polling_alive: Callable[[], bool],
+                 managers_chat: Callable[[], str] = lambda: "ok") -> None:
+        """`managers_chat`: "ok" or why the managers' group cannot be reached; reported, but the bot still serves
+        customers, so it does not turn /health into 503 (a restart would not bring the group back)."""
         self._pool = pool
         self._polling_alive = polling_alive
+        self._managers_chat = managers_chat
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def _health(self, _: web.Request) -> web.Response:
         checks = {"polling": self._polling_alive(), "postgres": await self._postgres_ok()}
         status = 200 if all(checks.values()) else 503
-        return web.json_response(checks, status=status)
+        return web.json_response({**checks, "managers_chat": self._managers_chat()}, status=status)
 
     async def _metrics(self, _: web.Request) -> web.Response:
         return web.Response(text=await exposition(self._pool), content_type="text/plain", charset="utf-8",

@@ -19,7 +19,7 @@ async def test_health_is_200_while_polling_and_postgres_answer(wire: Wire, db: a
         assert bot.health is not None
         async with http.get(f"http://127.0.0.1:{bot.health.port}/health") as response:
             assert response.status == 200
-            assert await response.json() == {"polling": True, "postgres": True}
+            assert await response.json() == {"polling": True, "postgres": True, "managers_chat": "ok"}
 
 
 async def test_health_is_503_when_polling_has_stopped(db: asyncpg.Pool) -> None:

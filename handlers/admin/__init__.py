@@ -7,7 +7,7 @@ import time
 
 import structlog
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.settings import Settings
@@ -44,7 +44,7 @@ async def open_desk(bot: Bot, desk: ManagersDesk, settings: Settings, admin_text
     for chat_id in dict.fromkeys([*settings.admin_ids, *([settings.admin_chat_id] if settings.admin_chat_id else [])]):
         try:
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
-        except TelegramBadRequest as exc:  # an admin who never opened the bot has no chat with it yet
+        except TelegramAPIError as exc:  # an admin who never opened the bot; a group that moved or removed the bot
             log.warning("admin_menu_not_set", chat_id=chat_id, error=str(exc))
     await desk.start(bot)
 

@@ -6,6 +6,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.settings import Settings
+from handlers.admin.desk import ManagersDesk
 
 
 class IsAdmin(Filter):
@@ -14,6 +15,7 @@ class IsAdmin(Filter):
 
 
 class InManagersChat(Filter):
-    async def __call__(self, event: TelegramObject, settings: Settings) -> bool:
+    async def __call__(self, event: TelegramObject, settings: Settings, desk: ManagersDesk) -> bool:
+        """The configured group, or the supergroup it migrated to."""
         message = event.message if isinstance(event, CallbackQuery) else event
-        return isinstance(message, Message) and message.chat.id == settings.admin_chat_id
+        return isinstance(message, Message) and message.chat.id in {settings.admin_chat_id, desk.chat_id}

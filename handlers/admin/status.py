@@ -13,6 +13,8 @@ from aiogram.types import Message
 
 from bot.settings import Settings
 from handlers.admin.cards import money
+from handlers.admin.desk import ManagersDesk
+from handlers.admin.managers_chat import ManagersChat
 from handlers.admin.texts import AdminTexts, Text
 from handlers.replies import send_text
 from storage.admin_stats import Health, health
@@ -25,7 +27,8 @@ def status_router(started: float) -> Router:
     """`started`: the process's start (time.monotonic()), for the uptime."""
     router = Router(name="admin-status")
 
-    async def status(message: Message, db: asyncpg.Pool, settings: Settings, admin_texts: AdminTexts) -> None:
+    async def status(message: Message, db: asyncpg.Pool, settings: Settings, admin_texts: AdminTexts,
+                     desk: ManagersDesk) -> None:
         uptime = uptime_text(admin_texts, time.monotonic() - started)
         try:
             figures = await health(db, settings.shop_timezone)
@@ -33,20 +36,27 @@ def status_router(started: float) -> Router:
         except _DB_ERRORS as exc:  # the one thing /status must still say when Postgres is down
             await message.answer(admin_texts(Text.POSTGRES_DOWN, error=type(exc).__name__))
             return
-        await send_text(message.bot, db, message.chat.id, render(admin_texts, figures, uptime, jobs))
+        await send_text(message.bot, db, message.chat.id,
+                        render(admin_texts, figures, uptime, jobs, managers_line(admin_texts, desk.chat)))
 
     router.message.register(status, Command("status"))
     return router
 
 
-def render(texts: AdminTexts, f: Health, uptime: str, jobs: str) -> str:
+def managers_line(texts: AdminTexts, chat: ManagersChat) -> str:
+    if chat.id is None:
+        return texts(Text.MANAGERS_CHAT_NONE)
+    return texts(Text.MANAGERS_CHAT_DOWN, error=chat.problem) if chat.problem else texts(Text.MANAGERS_CHAT_OK)
+
+
+def render(texts: AdminTexts, f: Health, uptime: str, jobs: str, managers: str) -> str:
     llm = (texts(Text.LLM_UNUSED) if f.llm_last_ok is None
            else texts(Text.LLM_OK) if f.llm_last_ok else texts(Text.LLM_FAILING))
     rate = f"{f.llm_errors_hour}/{f.llm_calls_hour}" + (
         f" ({f.llm_errors_hour / f.llm_calls_hour:.0%})" if f.llm_calls_hour else "")
     return texts(
         Text.STATUS, version=version("mirt-bot"), uptime=uptime,
-        postgres=texts(Text.POSTGRES_OK, size=megabytes(f.database_bytes)), llm=llm, llm_errors=rate,
+        postgres=texts(Text.POSTGRES_OK, size=megabytes(f.database_bytes)), managers=managers, llm=llm, llm_errors=rate,
         updates=f.updates_hour, turns=f.turns_hour, open=f.open_conversations, human=f.human_chats,
         orders=f.orders_today, orders_total=money(f.orders_today_total), crm_pending=f.crm_pending,
         crm_failed=f.crm_failed,

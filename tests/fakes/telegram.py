@@ -1,7 +1,11 @@
 """A fake Telegram Bot API on 127.0.0.1 that the real aiogram client long-polls.
 
 getUpdates honours offset confirmation like Telegram (updates below the offset are forgotten, the rest are
-delivered again), every call is recorded, and errors (429 with retry_after, 403) can be injected per method.
+delivered again), every call is recorded, and errors (429 with retry_after, 403, 5xx, 400 with
+parameters.migrate_to_chat_id) can be injected per method or per chat. Customers can send what Telegram delivers
+(https://core.telegram.org/bots/api#message): text, photos, albums (media_group_id), documents, contacts, voice and
+video notes, stickers, and edits (`edited_message`); their files are served through getFile and the file URL, and
+getFile refuses files over Telegram's 20 MB download limit as the Bot API does.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from aiohttp import web
 
 from tests.fakes.server import LocalServer
 from tests.fakes.telegram_business import BOT_USER, BusinessAccount
+from tests.fakes.telegram_customers import CustomerKinds
 
 BOT_ID = BOT_USER["id"]
 # Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
 _UPDATE_IDS = itertools.count(1000)
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes a bot may download through getFile (Bot API, getFile)
 TOKEN = f"{BOT_ID}:AAF4k3T0k3nF0rT3st1ngTh3MirtB0tXYZ"
 
 
@@ -32,7 +38,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegram(BusinessAccount, LocalServer):
+class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[Call] = []
@@ -47,6 +53,9 @@ class FakeTelegram(BusinessAccount, LocalServer):
         self.forums: set[int] = set()  # group chats that are forums (getChat says is_forum)
         self._threads = itertools.count(500)
         self.business: dict[str, dict[str, Any]] = {}  # connection id → BusinessConnection as Telegram holds it
+        self._chat_errors: dict[int, tuple[int, str, dict[str, Any]]] = {}  # chat → error until recover(chat)
+        self._file_sizes: dict[str, int] = {}  # file_id → size Telegram reports (may exceed the bytes served)
+        self.last_incoming: dict[int, int] = {}  # chat → message_id of the last message a user sent there
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -65,9 +74,10 @@ class FakeTelegram(BusinessAccount, LocalServer):
     def send(self, chat_id: int, text: str | None = None, *, update_id: int | None = None,
              photo: str | None = None, caption: str | None = None, first_name: str = "Оксана",
              username: str | None = "oksana_mama", chat_type: str = "private", from_id: int | None = None,
-             reply_to: int | None = None, thread_id: int | None = None) -> int:
+             reply_to: int | None = None, thread_id: int | None = None, extra: dict[str, Any] | None = None) -> int:
         """A customer writes to the bot (or, with `from_id`, someone writes in a group); returns the update_id.
-        `reply_to` is the id of a message in the same chat this one answers; `thread_id` a forum topic."""
+        `reply_to` is the id of a message in the same chat this one answers; `thread_id` a forum topic; `extra`
+        more fields of the Message (a document, a contact, media_group_id…)."""
         chat: dict[str, Any] = ({"id": chat_id, "type": chat_type, "first_name": first_name} if chat_type == "private"
                                 else {"id": chat_id, "type": chat_type, "title": "Менеджери MIRT",
                                       "is_forum": chat_id in self.forums or None})
@@ -92,7 +102,9 @@ class FakeTelegram(BusinessAccount, LocalServer):
                                  "file_size": len(self.files[photo])}]
             if caption:
                 message["caption"] = caption
+        message.update(extra or {})
         self._messages[(chat_id, message["message_id"])] = {k: v for k, v in message.items() if k != "reply_to_message"}
+        self.last_incoming[chat_id] = message["message_id"]
         return self.deliver({"message": message}, update_id=update_id)
 
     def press(self, chat_id: int, user_id: int, message_id: int, data: str, first_name: str = "Олена") -> int:
@@ -115,6 +127,14 @@ class FakeTelegram(BusinessAccount, LocalServer):
     def fail(self, method: str, status: int, description: str, times: int = 1, **parameters: Any) -> None:
         """The next `times` calls of `method` answer with this error."""
         self._errors.setdefault(method, []).extend([(status, description, parameters)] * times)
+
+    def fail_chat(self, chat_id: int, status: int, description: str, **parameters: Any) -> None:
+        """Every call about `chat_id` answers with this error until `recover(chat_id)` (a group that removed the
+        bot: 403; a group upgraded to a supergroup: 400 with migrate_to_chat_id)."""
+        self._chat_errors[chat_id] = (status, description, parameters)
+
+    def recover(self, chat_id: int) -> None:
+        self._chat_errors.pop(chat_id, None)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -152,8 +172,9 @@ class FakeTelegram(BusinessAccount, LocalServer):
         self._notify()
         try:
             queued = self._errors.get(method)
-            if queued:
-                status, description, parameters = queued.pop(0)
+            chat_error = self._chat_errors.get(_int(params.get("chat_id")))
+            if queued or chat_error:
+                status, description, parameters = queued.pop(0) if queued else chat_error  # type: ignore[misc]
                 params["_failed"] = True
                 body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
                 if parameters:
@@ -163,6 +184,10 @@ class FakeTelegram(BusinessAccount, LocalServer):
             if refusal is not None:
                 params["_failed"] = True
                 return web.json_response({"ok": False, "error_code": 400, "description": refusal}, status=400)
+            if method == "getFile" and self._file_sizes.get(params["file_id"], 0) > DOWNLOAD_LIMIT:
+                params["_failed"] = True
+                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: file is too big"},
+                                         status=400)
             if method == "getUpdates":
                 return web.json_response({"ok": True, "result": await self._get_updates(params)})
             if method == "sendMessage":
@@ -252,11 +277,18 @@ class FakeTelegram(BusinessAccount, LocalServer):
         if method == "getFile":
             file_id = params["file_id"]
             return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
-                    "file_path": f"photos/{file_id}.jpg"}
+                    "file_path": f"files/{file_id}"}
         return True
 
     async def _file(self, request: web.Request) -> web.Response:
-        file_id = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        file_id = request.match_info["path"].removeprefix("files/")
         if file_id not in self.files:
             raise web.HTTPNotFound()
-        return web.Response(body=self.files[file_id], content_type="image/jpeg")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
