@@ -13,9 +13,10 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agent.cards import Card
 from agent.graph import Escalation, EscalationKind, NotifyManagers, Turn, customer_message
+from agent.sales import reply_message
 from agent.guard import clean
 from agent.llm import LlmUnavailable
-from agent.state import session_snapshot
+from agent.state import Phase, Stage, session_snapshot
 from bot.shop import Shop
 from memory.turns import BackgroundMemory
 from storage.customers import add_message, followups_since_last_reply, save_session_state
@@ -31,6 +32,9 @@ class CustomerTurn:
     texts: list[str]
     update_ids: list[int]
     photos: tuple[bytes, ...] = ()  # largest size of each photo in the turn
+    attachments: tuple[int, ...] = ()  # ids of the customer's messages carrying a photo or a file (a receipt)
+    caption: str = ""  # the customer's own words that came with the photos
+    voiced: frozenset[int] = frozenset()  # update ids whose text is a voice or video note's transcript
 
     @property
     def session_id(self) -> str:
@@ -47,6 +51,7 @@ class Reply:
     error: str | None = None  # set when the customer got an apology instead of an answer
     cards: tuple[Card, ...] = ()
     pictures: tuple[str, ...] = ()  # links to the shop's own pictures (a size chart)
+    asks_phone: bool = False  # the dialog waits for the phone: offer Telegram's "share contact" button
 
 
 class SalesAssistant:
@@ -89,7 +94,7 @@ class SalesAssistant:
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
-                       text=text, photos=turn.photos)
+                       text=text, photos=turn.photos, attachments=turn.attachments, caption=turn.caption)
         nudges = [AIMessage(content=row["content"], id=f"followup-{row['id']}")
                   for row in await followups_since_last_reply(self._pool, turn.session_id)]
         try:
@@ -103,7 +108,7 @@ class SalesAssistant:
                 durability="exit",
             )
         except LlmUnavailable:
-            return await self._apologise(turn) if apologise else Reply([], error="llm_unavailable")
+            return await self.outage(turn, apologise, self._shop.text("llm_unavailable"))
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         await self._store_answer(turn, "\n\n".join(bubbles))
@@ -114,10 +119,34 @@ class SalesAssistant:
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("said", ""),
                                      "\n\n".join(bubbles))
         return Reply(bubbles, cards=tuple(result.get("cards") or ()),
-                     pictures=tuple(result.get("pictures") or ()))
+                     pictures=tuple(result.get("pictures") or ()), asks_phone=_asks_phone(result))
 
-    async def _apologise(self, turn: CustomerTurn) -> Reply:
-        apology = self._shop.text("llm_unavailable")
+    async def take_contact(self, turn: CustomerTurn, phone: str, name: str | None) -> None:
+        """A contact the customer shared as their own: its phone (and name, when the dialog has none) become the
+        recipient's, to be read back and confirmed like typed ones. Both are already parsed by the customer-details
+        rules."""
+        config = {"configurable": {"thread_id": turn.session_id}}
+        customer = dict((await self._graph.aget_state(config)).values.get("customer") or {})
+        customer.update({"phone": phone, "confirmed": False})
+        if name and not customer.get("name"):
+            customer["name"] = name
+        await self._graph.aupdate_state(config, {"customer": customer})
+
+    async def remark(self, turn: CustomerTurn, answer: str) -> Reply:
+        """Answer with the shop's fixed words, and let the dialog see both sides (a question it must remember,
+        like "is this number yours?")."""
+        await self._store_question(turn)
+        await self._store_answer(turn, answer, tags=["fixed"])
+        turn_id = str(turn.update_ids[-1])
+        await self._graph.aupdate_state({"configurable": {"thread_id": turn.session_id}}, {"messages": [
+            customer_message(turn.text, turn_id), reply_message([answer], turn_id)]})
+        return Reply([answer])
+
+    async def outage(self, turn: CustomerTurn, apologise: bool, apology: str) -> Reply:
+        """A turn a model could not answer (the dialog's, or the transcription of a voice note): `apology` the
+        first time (`apologise`), managers told once per outage, and the turn reported unanswered for a retry."""
+        if not apologise:
+            return Reply([], error="llm_unavailable")
         # Stored without the update id: the real answer, when the model is back, is the turn's answer.
         await add_message(self._pool, turn.session_id, str(turn.user_id), "assistant", apology,
                           tags=["llm_unavailable"])
@@ -129,8 +158,16 @@ class SalesAssistant:
 
     async def _store_question(self, turn: CustomerTurn) -> None:
         for update_id, text in zip(turn.update_ids, turn.texts, strict=True):
-            await add_message(self._pool, turn.session_id, str(turn.user_id), "user", text, update_id)
+            await add_message(self._pool, turn.session_id, str(turn.user_id), "user", text, update_id,
+                              tags=["voice"] if update_id in turn.voiced else [])
 
     async def _store_answer(self, turn: CustomerTurn, text: str, tags: list[str] | None = None) -> None:
         await add_message(self._pool, turn.session_id, str(turn.user_id), "assistant", text, turn.update_ids[-1],
                           tags=tags or [])
+
+
+def _asks_phone(dialog: dict) -> bool:
+    """The order waits for delivery details and the phone is not among them yet."""
+    customer = dialog.get("customer") or {}
+    return (dialog.get("stage") == Stage.PAYMENT_DELIVERY and dialog.get("phase") != Phase.WAITING_FOR_PAYMENT_PROOF
+            and bool(dialog.get("cart")) and not customer.get("phone"))

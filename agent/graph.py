@@ -43,6 +43,7 @@ class Escalation:
     session_id: str
     reason: str = ""
     dialog: Dialog | None = None  # the dialog as it stands (cart, customer, order), when the graph has it
+    attachments: tuple[int, ...] = ()  # the customer's messages carrying the proof's file, to pass on as they are
 
 
 NotifyManagers = Callable[[Escalation], Awaitable[None]]
@@ -63,6 +64,8 @@ class Turn:
     turn_id: str
     text: str
     photos: tuple[bytes, ...] = ()  # the customer's photos of this turn, largest size, as downloaded
+    attachments: tuple[int, ...] = ()  # ids of the customer's messages in this turn carrying a photo or a file
+    caption: str = ""  # the customer's own words about the photos, wherever in an album they were
 
 
 class State(Dialog, total=False):
@@ -141,7 +144,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     async def payment_proof(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         order = state.get("order_id")
-        await services.notify_managers(Escalation(EscalationKind.PAYMENT, turn.session_id, dialog=state))
+        await services.notify_managers(Escalation(EscalationKind.PAYMENT, turn.session_id, dialog=state,
+                                                  attachments=turn.attachments))
         thanks = shop.text("payment_thanks", order=order)
         return {"outbox": [thanks], "stage": Stage.END, "phase": Phase.COMPLETED,
                 "messages": [reply_message([thanks], turn.turn_id)]}
@@ -158,17 +162,24 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
         ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "vision", Stage.VISION.value)
-        seen = await services.photos.recognise(turn.photos[-1], state.get("said", ""), ctx, str(turn.user_id))
+        said = "\n".join(line for line in state.get("said", "").splitlines()
+                          if line.strip() != shop.text("kind_photo"))  # the caption, wherever in an album it was
+        seen = await services.photos.recognise(turn.photos, said, ctx, str(turn.user_id))
         text = photo_reply(shop, seen)
         stage = Stage.SIZE_COLOR if seen.verdict == "ours" else Stage.VISION
         return {"outbox": [text], "stage": stage, "messages": [reply_message([text], turn.turn_id)]}
 
     def after_memory(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
-        paid = turn.photos or _PAID.search(state.get("said", ""))
+        paid = turn.photos or turn.attachments or _PAID.search(state.get("said", ""))
         if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and paid:
             return "payment_proof"
-        return "vision" if turn.photos else "sales"
+        return "vision" if turn.photos else "document" if turn.attachments else "sales"
+
+    async def document(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
+        """A receipt-like file (PDF) before anything waits for payment: thanked for, not read."""
+        text = shop.text("document_received")
+        return {"outbox": [text], "messages": [reply_message([text], runtime.context.turn_id)]}
 
     def after_sales(state: State) -> str:
         return "escalate" if (state.get("metadata") or {}).get("escalation") else "done"
@@ -180,14 +191,17 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     graph.add_node("payment_proof", payment_proof)
     graph.add_node("escalate", escalate)
     graph.add_node("vision", vision)
+    graph.add_node("document", document)
     graph.add_edge(START, "guard")
     graph.add_conditional_edges("guard", after_guard, {"done": END, "remember": "remember"})
     graph.add_conditional_edges("remember", after_memory,
-                                {"payment_proof": "payment_proof", "vision": "vision", "sales": "sales"})
+                                {"payment_proof": "payment_proof", "vision": "vision", "document": "document",
+                                 "sales": "sales"})
     graph.add_conditional_edges("sales", after_sales, {"escalate": "escalate", "done": END})
     graph.add_edge("payment_proof", END)
     graph.add_edge("escalate", END)
     graph.add_edge("vision", END)
+    graph.add_edge("document", END)
     return graph.compile(checkpointer=checkpointer)
 
 

@@ -150,6 +150,26 @@ class Llm:
                           None if reason is None else _CATEGORY[reason], tokens_in, tokens_out)
         return completion
 
+    async def transcribe(self, ctx: CallContext, audio: bytes, filename: str, model: str) -> str:
+        """What is said in `audio` (a voice or video note as Telegram serves it, e.g. OGG/Opus or MP4), through the
+        same OpenAI-compatible API (`audio.transcriptions`, https://platform.openai.com/docs/api-reference/audio);
+        traced and costed like a chat call from the token usage the gpt-4o transcribe models report.
+        Raises LlmUnavailable when the model could not answer."""
+        started = time.perf_counter()
+        request = {"audio": f"{filename} ({len(audio)} bytes)"}
+        try:
+            result = await self._client.audio.transcriptions.create(model=model, file=(filename, audio))
+        except openai.OpenAIError as exc:
+            await self._trace(ctx, model, started, request, {"error": f"{type(exc).__name__}: {exc}"}, "ERROR",
+                              "SYSTEM", 0, 0)
+            log.warning("llm_call_failed", node=ctx.node_name, error=type(exc).__name__)
+            raise LlmUnavailable(str(exc)) from exc
+        usage = getattr(result, "usage", None)
+        tokens_in = getattr(usage, "input_tokens", 0) or 0
+        tokens_out = getattr(usage, "output_tokens", 0) or 0
+        await self._trace(ctx, model, started, request, {"text": result.text}, "SUCCESS", None, tokens_in, tokens_out)
+        return result.text
+
     async def _trace(
         self, ctx: CallContext, model: str, started: float, messages: Any, output: Any, status: str,
         error_category: str | None, tokens_in: int, tokens_out: int,

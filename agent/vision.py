@@ -23,6 +23,7 @@ from storage.products import load_products
 log = structlog.get_logger(__name__)
 
 VERDICTS = ("ours", "unsure", "not_ours")
+MAX_PHOTOS = 4  # photos of one turn shown to the vision model; an album may hold 10
 RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "photo", "strict": True, "schema": {
     "type": "object", "additionalProperties": False, "required": ["verdict", "sku", "question"],
     "properties": {"verdict": {"type": "string", "enum": list(VERDICTS)},
@@ -56,18 +57,23 @@ class PhotoRecognizer:
         self._check = check
         check.learn_prompts([self._prompt])
 
-    async def recognise(self, photo: bytes, caption: str, ctx: CallContext, customer: str) -> Recognition:
-        """What this customer's photo shows; `caption` is their screened words. Raises LlmUnavailable when the
-        model is down."""
+    async def recognise(self, photos: tuple[bytes, ...], caption: str, ctx: CallContext,
+                        customer: str) -> Recognition:
+        """What this customer's photos of one turn show (an album: up to MAX_PHOTOS, all in one request);
+        `caption` is their screened words. Remembered by the photos' bytes. Raises LlmUnavailable when the model is
+        down."""
+        photos = photos[:MAX_PHOTOS]
         products = {p.sku: p for p in await load_products(self._pool)}
-        digest = hashlib.sha256(photo).hexdigest()
+        digest = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in photos)).hexdigest() \
+            if len(photos) > 1 else hashlib.sha256(photos[0]).hexdigest()
         known = await recognition(self._pool, customer, digest)
         if known is not None:
             return Recognition(known["verdict"], products.get(known["sku"]), None, seen_before=True)
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": self._prompt.format(catalog=_catalog_lines(list(products.values())))},
             {"role": "user", "content": [{"type": "text", "text": caption or "Що це за модель?"},
-                                         {"type": "image_url", "image_url": {"url": _data_url(photo)}}]},
+                                         *({"type": "image_url", "image_url": {"url": _data_url(p)}}
+                                           for p in photos)]},
         ]
         parsed = await self._ask(ctx, messages)
         if parsed is None:  # not remembered: the same photo deserves a proper look next time

@@ -26,6 +26,7 @@ from agent.llm import Llm
 from agent.sales import SalesAgent
 from agent.tools import SalesTools
 from agent.vision import PhotoRecognizer
+from agent.voice import Transcriber
 from catalog.customer_details import load_cities
 from catalog.embeddings import openai_embed
 from catalog.finder import Catalog
@@ -204,7 +205,9 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
 
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
                       retry_delay=settings.llm_retry_delay.total_seconds())
+    transcriber = Transcriber(Llm(client, pool, settings.llm_model, shop.llm_prices), settings.transcription_model)
     dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
+                                  transcriber=transcriber,
                                   checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
                                   dialog=dialog, order_texts=load_texts(), business=business,
                                   knowledge=knowledge_base)

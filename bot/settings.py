@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     vision_model: str = "gpt-4o-mini"
     embedding_model: str = "text-embedding-3-small"
+    transcription_model: str = "gpt-4o-mini-transcribe"  # voice and video notes → text (audio.transcriptions)
     llm_timeout: Duration = timedelta(seconds=30)
 
     # CRM
@@ -110,6 +111,7 @@ class Settings(BaseSettings):
     checkpoint_retention: Duration = timedelta(days=7)  # a chat quiet this long keeps only its latest checkpoint
     handoff_realert_after: Duration = timedelta(minutes=15)  # a chat with managers unanswered this long: alert again
     handoff_scan_interval: Duration = timedelta(minutes=1)  # how often the re-alert sweep looks
+    managers_chat_retry: Duration = timedelta(minutes=1)  # an unreachable managers' chat is tried again this often
 
     # shop
     shop_file: Path | None = None

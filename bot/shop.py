@@ -21,6 +21,9 @@ REQUIRED_TEXTS = (
     "photo_not_recognised", "cannot_answer", "vision_match", "vision_unsure", "vision_similar", "card_caption",
     "picked_size", "picked_color",
     "abuse_reply", "bot_disclosure", "shipped", "shipped_without_tracking", "payment_confirmed",
+    "sticker_reply", "document_unsupported", "document_received", "file_too_big", "voice_unavailable",
+    "contact_shared", "contact_confirm", "share_phone_button", "edited", "kind_photo", "kind_document",
+    "kind_contact", "kind_sticker", "kind_voice", "kind_other",
 )
 # Follow-up templates by what the conversation waits for, and the managers' alerts; with the values each may use.
 REQUIRED_FOLLOWUPS = {

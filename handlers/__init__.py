@@ -32,7 +32,7 @@ def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> D
     dispatcher.include_router(business_router())  # connection reports and the account owner typing
     dispatcher.include_router(forget_router())  # before the conversation: /forget is not a question
     conversation = conversation_router()
-    for observer in (conversation.message, conversation.callback_query):
+    for observer in (conversation.message, conversation.edited_message, conversation.callback_query):
         observer.outer_middleware(BusinessGate())  # business chats: rights, BUSINESS_CHATS, the owner typing
         observer.outer_middleware(HandoffGate())  # in human mode the assistant never sees the customer
         observer.outer_middleware(NewOrderCards())

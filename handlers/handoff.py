@@ -14,7 +14,9 @@ from bot.shop import Shop
 from handlers.admin.cards import customer_said
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts
+from handlers.admin.texts import Text as AdminText
 from handlers.cards import picked
+from handlers.said import described
 from storage import handoffs
 
 
@@ -40,13 +42,19 @@ class HandoffGate(BaseMiddleware):
             await handoffs.mirror_customer(pool, str(chat_id), str(event.from_user.id), choice,
                                            data["event_update"].update_id, "text",
                                            {"text": customer_said(texts, choice), "buttons": []})
+        shop = data["shop"]
         for update in burst:
-            message = update.message
+            message = update.message or update.edited_message
             if message is None:
                 continue
-            await handoffs.mirror_customer(pool, str(chat_id), str(message.from_user.id if message.from_user
-                                                                   else chat_id), described(message),
-                                           update.update_id, *mirrored(message, data["admin_texts"]))
+            user_id = str(message.from_user.id if message.from_user else chat_id)
+            if update.edited_message is not None:  # the managers see the correction, next to the original
+                words = described(message, shop)
+                await handoffs.mirror_customer(pool, str(chat_id), user_id, words, update.update_id, "text", {
+                    "text": data["admin_texts"](AdminText.CUSTOMER_EDITED, text=words), "buttons": []})
+                continue
+            await handoffs.mirror_customer(pool, str(chat_id), user_id, described(message, shop), update.update_id,
+                                           *mirrored(message, data["admin_texts"], shop))
         desk: ManagersDesk = data["desk"]
         desk.wake()
         return None
@@ -60,14 +68,10 @@ def _chat_id(event: TelegramObject) -> int | None:
     return None
 
 
-def mirrored(message: Message, texts: AdminTexts) -> tuple[str, dict[str, Any]]:
+
+def mirrored(message: Message, texts: AdminTexts, shop: Shop) -> tuple[str, dict[str, Any]]:
     """How the managers get the customer's message: a copy; from a chat of the shop's Telegram Business account,
     where the bot is no participant to copy from, its words."""
     if message.business_connection_id is not None:
-        return "text", {"text": customer_said(texts, described(message)), "buttons": []}
+        return "text", {"text": customer_said(texts, described(message, shop)), "buttons": []}
     return "copy", {"from_chat_id": message.chat.id, "message_id": message.message_id}
-
-
-def described(message: Message) -> str:
-    """The message as the stored conversation keeps it: its words, or what it is."""
-    return message.text or message.caption or f"[{message.content_type}]"

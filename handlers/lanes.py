@@ -13,6 +13,8 @@ from typing import Any
 import structlog
 from aiogram.types import Update
 
+from handlers.said import MERGEABLE, kind_of
+
 log = structlog.get_logger(__name__)
 
 
@@ -28,13 +30,14 @@ class Delivery:
 
     @property
     def mergeable(self) -> bool:
-        """Plain customer text or photos join a burst; commands, buttons and everything else stand alone."""
-        message = self.update.message
+        """Plain customer text, photos, voice notes and edits join a burst; commands, buttons and everything else
+        stand alone."""
+        message = self.update.message or self.update.edited_message
         if message is None:
             return False
-        if message.text is not None:
-            return not message.text.startswith("/")
-        return message.photo is not None
+        if message.text is not None and message.text.startswith("/"):
+            return False
+        return self.update.edited_message is not None or kind_of(message) in MERGEABLE
 
 
 # Runs one turn; True means "not answered yet, try again later" (the model is down), and the turn goes back to

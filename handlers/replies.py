@@ -9,6 +9,7 @@ import asyncpg
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from storage.customers import mark_blocked
 
@@ -32,12 +33,14 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return parts
 
 
-async def send_text(bot: Bot, pool: asyncpg.Pool, chat_id: int, text: str) -> bool:
-    """Send `text` to the chat; False when the customer blocked the bot."""
-    for part in split_message(text):
+async def send_text(bot: Bot, pool: asyncpg.Pool, chat_id: int, text: str,
+                    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None) -> bool:
+    """Send `text` to the chat (`reply_markup` on its last part); False when the customer blocked the bot."""
+    parts = split_message(text)
+    for index, part in enumerate(parts):
         for attempt in range(_MAX_RETRIES + 1):
             try:
-                await bot.send_message(chat_id, part)
+                await bot.send_message(chat_id, part, reply_markup=reply_markup if index == len(parts) - 1 else None)
                 break
             except TelegramRetryAfter as exc:
                 if attempt == _MAX_RETRIES:

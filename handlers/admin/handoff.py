@@ -13,13 +13,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 from langgraph.graph.state import CompiledStateGraph
 
+from bot.shop import Shop
 from handlers.admin.cards import TAKE, customer_name
 from handlers.admin.filters import InManagersChat
 from handlers.admin.handoffs import Handoffs
 from handlers.admin.texts import AdminTexts, Text
 from handlers.buttons import button_id, refused
 from handlers.business.accounts import BusinessAccounts
-from handlers.handoff import described
+from handlers.said import described
 from storage import handoffs
 from storage.customers import mark_blocked
 
@@ -97,7 +98,7 @@ async def relay(message: Message, chat_id: int, business: BusinessAccounts) -> b
 
 
 async def manager_reply(message: Message, event_update: Update, db: asyncpg.Pool, admin_texts: AdminTexts,
-                        business: BusinessAccounts) -> None:
+                        business: BusinessAccounts, shop: Shop) -> None:
     """A manager's answer to a customer's mirrored message (or in the customer's topic) goes to that customer."""
     if (message.text or "").startswith("/"):
         return  # a command no admin router knows
@@ -117,7 +118,7 @@ async def manager_reply(message: Message, event_update: Update, db: asyncpg.Pool
         await mark_blocked(db, session)
         await message.reply(admin_texts(Text.CUSTOMER_BLOCKED, session_id=session))
         return
-    await handoffs.record_manager_message(db, session, message.from_user.id, described(message),
+    await handoffs.record_manager_message(db, session, message.from_user.id, described(message, shop),
                                           event_update.update_id, datetime.now(UTC))
 
 

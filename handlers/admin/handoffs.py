@@ -17,7 +17,7 @@ from agent.state import session_snapshot
 from handlers.admin.cards import customer_name, escalation_card
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
-from storage import handoffs
+from storage import handoffs, managers_chat
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +64,8 @@ class Handoffs:
         text, buttons = await escalation_card(self.pool, self.texts, escalation.session_id, headline,
                                               escalation.reason, snapshot)
         await handoffs.enqueue_text(self.pool, escalation.session_id, text, buttons)
+        for message_id in escalation.attachments:  # the receipt itself, not only a card about it
+            await managers_chat.enqueue_copy(self.pool, escalation.session_id, int(escalation.session_id), message_id)
         self.desk.wake()
 
     async def release(self, session_id: str, manager: User, dialog: CompiledStateGraph) -> bool:

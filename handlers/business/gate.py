@@ -15,10 +15,11 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.settings import Settings
+from bot.shop import Shop
 from handlers.admin.handoffs import Handoffs
 from handlers.business.accounts import BusinessAccounts
 from handlers.business.outbound import BusinessChatClosed
-from handlers.handoff import described
+from handlers.said import described
 from storage import business
 from storage.business import BusinessChat
 from storage.customers import add_message
@@ -71,7 +72,7 @@ class BusinessGate(BaseMiddleware):
         if quiet_since is None:
             return await self._answer(handler, event, data)
         if datetime.now(UTC) - quiet_since < settings.business_human_quiet:
-            await self._keep(db, str(chat_id), data.get("burst") or [data["event_update"]])
+            await self._keep(db, data["shop"], str(chat_id), data.get("burst") or [data["event_update"]])
             return None
         handoff: Handoffs = data["handoff"]
         await handoff.release(str(chat_id), User(id=owner.owner_id, is_bot=False, first_name=owner.owner_name),
@@ -91,11 +92,11 @@ class BusinessGate(BaseMiddleware):
             return None
 
     @staticmethod
-    async def _keep(db: asyncpg.Pool, session_id: str, burst: list[Update]) -> None:
+    async def _keep(db: asyncpg.Pool, shop: Shop, session_id: str, burst: list[Update]) -> None:
         """The customer's messages while the owner answers: kept, so the assistant knows them when it is back."""
         for update in burst:
             message = update.message
             if message is not None:
                 user = message.from_user
                 await add_message(db, session_id, str(user.id if user else message.chat.id), "user",
-                                  described(message), update.update_id, tags=["human_mode"])
+                                  described(message, shop), update.update_id, tags=["human_mode"])

@@ -19,10 +19,11 @@ from aiogram import BaseMiddleware, Dispatcher, Router
 from aiogram.types import BusinessConnection, Message, TelegramObject, Update
 
 from bot.settings import Settings
+from bot.shop import Shop
 from handlers.admin.texts import AdminTexts, Text
 from handlers.business.accounts import BusinessAccounts
 from handlers.business.gate import may_answer
-from handlers.handoff import described
+from handlers.said import described
 from storage import handoffs
 
 log = structlog.get_logger(__name__)
@@ -73,7 +74,7 @@ async def connection_changed(event: BusinessConnection, business: BusinessAccoun
 
 
 async def account_message(message: Message, event_update: Update, business: BusinessAccounts, db: asyncpg.Pool,
-                          settings: Settings, admin_texts: AdminTexts) -> None:
+                          settings: Settings, admin_texts: AdminTexts, shop: Shop) -> None:
     """Someone typed by hand from the shop's account in a customer's chat (the owner, or whoever uses the account):
     human mode for that chat, taken by them, no card (they are already in the chat); what they wrote is kept for the
     dialog. The bot's own sends through the connection are ignored."""
@@ -86,7 +87,8 @@ async def account_message(message: Message, event_update: Update, business: Busi
     owner, session, now = message.from_user, str(message.chat.id), datetime.now(UTC)
     started = await handoffs.start_handoff(db, session, admin_texts(Text.REASON_OWNER), owner.id, owner.full_name,
                                            now)
-    await handoffs.record_manager_message(db, session, owner.id, described(message), event_update.update_id, now)
+    await handoffs.record_manager_message(db, session, owner.id, described(message, shop), event_update.update_id,
+                                           now)
     log.info("business_owner_typed", session=session, took_over=started)
 
 

@@ -3,8 +3,10 @@
 Chat completions (plain text, tool calls, json_schema output; image parts accepted) answer from a per-test
 script; a script may also answer as the API does when the model gives no answer (`refusal`, `cut_off`, `filtered`:
 `message.refusal` and `finish_reason` as OpenAI's API reference documents them); embeddings are deterministic
-vectors of the text. Requests are recorded; answers can be held at a gate
-(to kill a process mid-call) or turned into HTTP errors.
+vectors of the text; audio transcriptions (`POST /v1/audio/transcriptions`, multipart with `file` and `model`,
+answered `{"text", "usage"}` with token usage as the API reference documents for the gpt-4o transcribe models)
+answer from `transcripts`, keyed by the audio's bytes. Requests are recorded; answers can be held at a gate (to kill
+a process mid-call) or turned into HTTP errors.
 """
 
 from __future__ import annotations
@@ -80,10 +82,14 @@ class FakeOpenAI(LocalServer):
         self._errors: list[int] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
+        self.transcripts: dict[bytes, str] = {}  # audio bytes → what was said in it
+        self.transcription_requests: list[dict[str, Any]] = []
+        self._transcription_errors: list[int] = []
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/embeddings", self._embeddings)
+        app.router.add_post("/v1/audio/transcriptions", self._transcription)
 
     @property
     def url(self) -> str:
@@ -99,6 +105,9 @@ class FakeOpenAI(LocalServer):
 
     def fail(self, status: int, times: int = 1) -> None:
         self._errors.extend([status] * times)
+
+    def fail_transcriptions(self, status: int, times: int = 1) -> None:
+        self._transcription_errors.extend([status] * times)
 
     async def wait_for_requests(self, count: int, timeout: float = 15) -> None:
         async with self._changed:
@@ -139,6 +148,25 @@ class FakeOpenAI(LocalServer):
             "data": [{"object": "embedding", "index": i, "embedding": embedding_of(t)} for i, t in enumerate(texts)],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         })
+
+
+    async def _transcription(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField) or not form.get("model"):
+            return web.json_response({"error": {"message": "file and model are required",
+                                                "type": "invalid_request_error"}}, status=400)
+        audio = upload.file.read()
+        self.transcription_requests.append({"model": form["model"], "filename": upload.filename, "audio": audio})
+        if self._transcription_errors:
+            status = self._transcription_errors.pop(0)
+            return web.json_response({"error": {"message": "fake failure", "type": "server_error"}}, status=status)
+        text = self.transcripts.get(audio, "")
+        audio_tokens, text_tokens = max(1, len(audio) // 32), max(1, len(text) // 4)
+        return web.json_response({"text": text, "usage": {
+            "type": "tokens", "input_tokens": audio_tokens, "output_tokens": text_tokens,
+            "total_tokens": audio_tokens + text_tokens,
+            "input_token_details": {"audio_tokens": audio_tokens, "text_tokens": 0}}})
 
 
 def sleeps(seconds: float, then: Script = echo) -> Script:

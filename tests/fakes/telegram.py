@@ -27,6 +27,8 @@ from tests.fakes.telegram_customers import CustomerKinds
 BOT_ID = BOT_USER["id"]
 # Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
 _UPDATE_IDS = itertools.count(1000)
+# What a copy carries over from the original (copyMessage copies any message's content, not its origin).
+_CONTENT = ("text", "caption", "photo", "document", "voice", "video_note", "sticker", "contact")
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes a bot may download through getFile (Bot API, getFile)
 TOKEN = f"{BOT_ID}:AAF4k3T0k3nF0rT3st1ngTh3MirtB0tXYZ"
 
@@ -245,7 +247,7 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "MIRT"}}
             if method == "copyMessage":  # the copy has the original's content, without saying where it came from
                 original = self._messages[(int(params["from_chat_id"]), int(params["message_id"]))]
-                message.update({k: original[k] for k in ("text", "caption", "photo") if k in original})
+                message.update({k: original[k] for k in _CONTENT if k in original})
                 if "text" in original or "caption" in original:
                     self._delivered.setdefault(chat_id, []).append(original.get("text") or original["caption"])
             for key in ("text", "reply_markup", "message_thread_id", "caption"):
