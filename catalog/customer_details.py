@@ -20,6 +20,9 @@ MOBILE_CODES = frozenset({"39", "50", "63", "66", "67", "68", "73", "75", "77", 
                           "96", "97", "98", "99"})
 _PHONE_RUN = re.compile(r"\+?\d[\d\s().-]*\d|\+?\d")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+# Latin letters typed for the Cyrillic ones they look like (a mixed keyboard layout: "Iрина", "Бiла Церква").
+_LOOKALIKES = str.maketrans("aceiopxyABCEHIKMOPTXYïÏ", "асеіорхуАВСЕНІКМОРТХУїЇ")
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # Letters Ukrainian lacks, and "-ск"/"-цкий" endings that Ukrainian writes "-ськ"/"-цький".
@@ -28,6 +31,23 @@ _CITY_PREFIX = re.compile(r"^(?:(?:м|г|с|смт|пгт)\.\s*|(?:місто|г
 _LOCKER = re.compile(r"п[оа]?[шч]т[оа]мат|postomat|parcel\s*locker", re.IGNORECASE)
 _NUMBERED = re.compile(r"(?:№|#|номер|нп|н\.п\.|відділення|відділ|від\.|отделение|отд\.|поштомат|почтомат)\D{0,3}?"
                        r"(\d{1,5})\b", re.IGNORECASE)
+
+
+def as_cyrillic(text: str) -> str:
+    """Each word that has Cyrillic letters gets its Latin look-alikes read as the Cyrillic they look like
+    ("Iрина" → "Ірина"); an all-Latin word ("Olena") is left as typed. Every customer-details parser reads its input
+    through this one mapping."""
+    return re.sub(r"\S+", lambda m: m.group().translate(_LOOKALIKES) if _CYRILLIC.search(m.group()) else m.group(),
+                  text or "")
+
+
+def _latin(text: str) -> dict[str, str] | None:
+    """The first word with Latin letters and those letters, for a refusal the customer can act on."""
+    for word in text.split():
+        letters = _LATIN.findall(word)
+        if letters:
+            return {"word": word, "letters": ", ".join(dict.fromkeys(letters))}
+    return None
 
 
 def parse_phone(text: str) -> str:
@@ -59,14 +79,14 @@ def _national(digits: str) -> str:
 
 def parse_full_name(text: str) -> str:
     """Surname and name (and patronymic), Cyrillic letters only, capitalised: "петренко олена" → "Петренко Олена"."""
-    cleaned = " ".join((text or "").translate(_APOSTROPHES).split()).strip(" .,;!")
+    cleaned = " ".join(as_cyrillic(text).translate(_APOSTROPHES).split()).strip(" .,;!")
     if not cleaned:
         raise Rejected(Text.NAME_MISSING)
     words = cleaned.split(" ")
     if not all(_NAME_WORD.fullmatch(w) for w in words) or len(words) > 4:
         raise Rejected(Text.NAME_INVALID)
-    if _LATIN.search(cleaned):
-        raise Rejected(Text.NAME_NOT_CYRILLIC)
+    if latin := _latin(cleaned):
+        raise Rejected(Text.NAME_NOT_CYRILLIC, **latin)
     if len(words) < 2:
         raise Rejected(Text.NAME_INCOMPLETE)
     return " ".join(_capitalised(w) for w in words)
@@ -87,7 +107,7 @@ class Cities:
         return " ".join(text.lower().translate(_APOSTROPHES).split())
 
     def parse(self, text: str) -> str:
-        name = _CITY_PREFIX.sub("", (text or "").split(",")[0].strip()).strip(" .;!")
+        name = _CITY_PREFIX.sub("", as_cyrillic(text).split(",")[0].strip()).strip(" .;!")
         if not name:
             raise Rejected(Text.CITY_MISSING)
         known = self._spellings.get(self._key(name))
@@ -95,7 +115,9 @@ class Cities:
             return known
         if not _NAME_WORD.fullmatch(name.replace(" ", "-").translate(_APOSTROPHES)):
             raise Rejected(Text.CITY_INVALID)
-        if _LATIN.search(name) or _RUSSIAN.search(name):
+        if latin := _latin(name):
+            raise Rejected(Text.CITY_LATIN, **latin)
+        if _RUSSIAN.search(name):
             raise Rejected(Text.CITY_RUSSIAN_SPELLING)
         return " ".join(_capitalised(w) for w in self._key(name).split(" "))
 
@@ -122,7 +144,7 @@ class DeliveryPoint:
 
 def parse_delivery_point(text: str) -> DeliveryPoint:
     """"відділення 25", "нп №5", "поштомат 1234", "отделение 12", "25" → kind and number."""
-    text = text or ""
+    text = as_cyrillic(text)
     kind = PointKind.PARCEL_LOCKER if _LOCKER.search(text) else PointKind.BRANCH
     numbered = _NUMBERED.search(text)
     bare = re.search(r"\b(\d{1,5})\b", text)

@@ -34,6 +34,7 @@ class Text(StrEnum):
     CITY_MISSING = "city_missing"
     CITY_INVALID = "city_invalid"
     CITY_RUSSIAN_SPELLING = "city_russian_spelling"
+    CITY_LATIN = "city_latin"
     DELIVERY_POINT_MISSING = "delivery_point_missing"
     BRANCH = "branch"
     PARCEL_LOCKER = "parcel_locker"

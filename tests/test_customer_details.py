@@ -46,9 +46,26 @@ def test_anything_else_is_refused_with_a_reason_the_bot_can_say(text: str, reaso
     ("  КОВАЛЬ   Марія   Іванівна ", "Коваль Марія Іванівна"),
     ("Мельник-Соловйова Анна-Марія", "Мельник-Соловйова Анна-Марія"),
     ("Дем’яненко Ігор", "Дем'яненко Ігор"),
+    ("Петренко Iрина", "Петренко Ірина"),  # a Latin I typed on a mixed layout
+    ("Koвaль Oлeнa", "Коваль Олена"),  # Latin o, a, e, K, O among Cyrillic letters
+    ("Шевченко Ïгор", "Шевченко Їгор"),
 ])
 def test_full_names_are_cleaned(text: str, name: str) -> None:
     assert parse_full_name(text) == name
+
+
+def test_a_refusal_for_latin_letters_names_the_word_and_the_letters(cities) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(Rejected) as name:
+        parse_full_name("Olena Петренко")
+    assert "У «Olena» є латинські літери (O, l, e, n, a)" in load_texts().say(name.value)
+    with pytest.raises(Rejected) as city:
+        cities.parse("Springfield")
+    assert "«Springfield»" in load_texts().say(city.value) and "латинські" in load_texts().say(city.value)
+
+
+def test_a_branch_typed_with_latin_letters_is_read() -> None:
+    assert parse_delivery_point("вiддiлення №7") == DeliveryPoint(PointKind.BRANCH, 7)
+    assert parse_delivery_point("пoштомат 1234") == DeliveryPoint(PointKind.PARCEL_LOCKER, 1234)
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -72,7 +89,7 @@ def cities():  # type: ignore[no-untyped-def]
     ("Киев", "Київ"), ("г. Харьков", "Харків"), ("Одесса", "Одеса"), ("Днепр", "Дніпро"),
     ("Днепропетровск", "Дніпро"), ("Львов", "Львів"), ("Запорожье", "Запоріжжя"), ("Николаев", "Миколаїв"),
     ("кривой рог", "Кривий Ріг"), ("м. Київ", "Київ"), ("біла церква", "Біла Церква"),
-    ("Бровари, Київська область", "Бровари"), ("Kyiv", "Київ"), ("івано-франківськ", "Івано-Франківськ"),
+    ("Бровари, Київська область", "Бровари"), ("Бiла Церква", "Біла Церква"), ("Kиїв", "Київ"), ("Kyiv", "Київ"), ("івано-франківськ", "Івано-Франківськ"),
     ("Белгород-Днестровский", "Білгород-Дністровський"), ("хмельницький", "Хмельницький"),
 ])
 def test_cities_are_written_as_nova_poshta_writes_them(cities, text: str, city: str) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +99,7 @@ def test_cities_are_written_as_nova_poshta_writes_them(cities, text: str, city: 
 @pytest.mark.parametrize("text, reason", [
     ("", Text.CITY_MISSING), ("м.", Text.CITY_MISSING), ("12345", Text.CITY_INVALID),
     ("Новгород-Северский", Text.CITY_RUSSIAN_SPELLING), ("Северодонецк", Text.CITY_RUSSIAN_SPELLING),
-    ("Ахтырка", Text.CITY_RUSSIAN_SPELLING), ("Springfield", Text.CITY_RUSSIAN_SPELLING),
+    ("Ахтырка", Text.CITY_RUSSIAN_SPELLING), ("Springfield", Text.CITY_LATIN),
 ])
 def test_cities_that_cannot_be_used_are_refused(cities, text: str, reason: Text) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Rejected) as caught:
