@@ -253,6 +253,8 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
             for key in ("text", "reply_markup", "message_thread_id", "caption"):
                 if key in params:
                     message[key] = params[key]
+            if "inline_keyboard" not in (message.get("reply_markup") or {"inline_keyboard": []}):
+                message.pop("reply_markup")  # Message.reply_markup is only ever an inline keyboard (Bot API)
             self._messages[(chat_id, message["message_id"])] = message
             if params.get("business_connection_id"):
                 self._sent_for_account(message, params["business_connection_id"])
