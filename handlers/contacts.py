@@ -20,7 +20,7 @@ async def contact_shared(message: Message, event_update: Update, attempt: int, a
                          db: asyncpg.Pool, shop: Shop, order_texts: Texts) -> Reply:
     contact = message.contact
     assert contact is not None
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    name = " ".join(p for p in (contact.last_name, contact.first_name) if p)  # surname first, as in ПІБ
     said = customer_turn(message, [f"{described(message, shop)} {contact.phone_number}"], [event_update.update_id])
     try:
         phone = parse_phone(contact.phone_number)
