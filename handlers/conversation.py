@@ -19,7 +19,7 @@ from handlers.buttons import OwnPrivateChat
 from handlers.cards import PICK, picked
 from handlers.contacts import contact_shared
 from handlers.reading import FileTooBig, customer_turn, read_turn
-from handlers.said import MERGEABLE, Kind, described, is_proof, kind_of
+from handlers.said import MERGEABLE, Kind, carried_message, described, is_proof, kind_of
 from handlers.sending import send_reply
 
 
@@ -41,7 +41,7 @@ async def customer_message(
     message: Message, burst: list[Update], attempt: int, assistant: SalesAssistant, db: asyncpg.Pool, shop: Shop,
     settings: Settings, transcriber: Transcriber,
 ) -> Reply:
-    ids = [u.update_id for u in burst if u.message or u.edited_message]
+    ids = [u.update_id for u in burst if carried_message(u)[0] is not None]
     try:
         turn = await read_turn(message.bot, message, burst, shop, transcriber)
     except FileTooBig:

@@ -16,7 +16,7 @@ from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts
 from handlers.admin.texts import Text as AdminText
 from handlers.cards import picked
-from handlers.said import described
+from handlers.said import carried_message, described
 from storage import handoffs
 
 
@@ -44,11 +44,11 @@ class HandoffGate(BaseMiddleware):
                                            {"text": customer_said(texts, choice), "buttons": []})
         shop = data["shop"]
         for update in burst:
-            message = update.message or update.edited_message
+            message, edited = carried_message(update)
             if message is None:
                 continue
             user_id = str(message.from_user.id if message.from_user else chat_id)
-            if update.edited_message is not None:  # the managers see the correction, next to the original
+            if edited:  # the managers see the correction, next to the original
                 words = described(message, shop)
                 await handoffs.mirror_customer(pool, str(chat_id), user_id, words, update.update_id, "text", {
                     "text": data["admin_texts"](AdminText.CUSTOMER_EDITED, text=words), "buttons": []})

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from aiogram.types import Update
 
-from handlers.said import MERGEABLE, kind_of
+from handlers.said import MERGEABLE, carried_message, kind_of
 
 log = structlog.get_logger(__name__)
 
@@ -32,12 +32,12 @@ class Delivery:
     def mergeable(self) -> bool:
         """Plain customer text, photos, voice notes and edits join a burst; commands, buttons and everything else
         stand alone."""
-        message = self.update.message or self.update.edited_message
+        message, edited = carried_message(self.update)
         if message is None:
             return False
         if message.text is not None and message.text.startswith("/"):
             return False
-        return self.update.edited_message is not None or kind_of(message) in MERGEABLE
+        return edited or kind_of(message) in MERGEABLE
 
 
 # Runs one turn; True means "not answered yet, try again later" (the model is down), and the turn goes back to

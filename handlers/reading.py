@@ -15,7 +15,7 @@ from agent.assistant import CustomerTurn
 from agent.vision import MAX_PHOTOS
 from agent.voice import Transcriber
 from bot.shop import Shop
-from handlers.said import Kind, described, image_file, kind_of, too_big, voice_file
+from handlers.said import Kind, carried_message, described, image_file, kind_of, too_big, voice_file
 
 
 class FileTooBig(Exception):
@@ -50,11 +50,11 @@ async def read_turn(bot: Bot, first: Message, burst: list[Update], shop: Shop,
     turn = _Turn()
     user_id = first.from_user.id if first.from_user else first.chat.id
     for update in burst:
-        message = update.message or update.edited_message
+        message, edited = carried_message(update)
         if message is None:
             continue
         words = message.text or message.caption or ""
-        if update.edited_message is not None:
+        if edited:
             if message.message_id in turn.positions:  # not answered yet: the edit is what they meant
                 turn.texts[turn.positions[message.message_id]] = words
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from enum import StrEnum
 
-from aiogram.types import Document, Message, PhotoSize, Video
+from aiogram.types import Document, Message, PhotoSize, Update
 
 from bot.shop import Shop
 
@@ -28,6 +28,16 @@ class Kind(StrEnum):
 
 # Kinds that join a burst: what the customer types, shows or says in a few seconds is one turn.
 MERGEABLE = frozenset({Kind.TEXT, Kind.PHOTO, Kind.VOICE})
+
+
+def carried_message(update: Update) -> tuple[Message | None, bool]:
+    """The customer's message an update carries, and whether it is an edit: a bot chat's message or edit, or a
+    Telegram Business chat's (the same reading serves both)."""
+    for message, edited in ((update.message, False), (update.edited_message, True),
+                            (update.business_message, False), (update.edited_business_message, True)):
+        if message is not None:
+            return message, edited
+    return None, False
 
 
 def kind_of(message: Message) -> Kind:
@@ -81,7 +91,8 @@ def is_proof(message: Message) -> bool:
         (document.mime_type or "").startswith("image/") or document.mime_type in PROOF_TYPES))
 
 
-def too_big(file: PhotoSize | Document | Video | object) -> bool:
+def too_big(file: object) -> bool:
+    """Over the Bot API's download limit, by the size Telegram reports."""
     size = getattr(file, "file_size", None)
     return bool(size and size > DOWNLOAD_LIMIT)
 
