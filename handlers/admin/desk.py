@@ -54,6 +54,7 @@ class ManagersDesk:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._forum: bool | None = None  # asked of Telegram when the drain (re)starts or the group moved
+        self._crashes = 0  # unexpected errors in a row: the restart waits longer each time (up to _BACKOFF[1])
 
     @property
     def chat_id(self) -> int | None:
@@ -86,9 +87,11 @@ class ManagersDesk:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("managers_desk_crashed", restart_in=_BACKOFF[0])
+                delay = min(_BACKOFF[0] * 2 ** self._crashes, _BACKOFF[1])
+                self._crashes += 1
+                log.exception("managers_desk_crashed", restart_in=delay)
                 self._forum = None
-                await asyncio.sleep(_BACKOFF[0])
+                await asyncio.sleep(delay)
 
     async def _drain(self, bot: Bot) -> None:
         delay = _BACKOFF[0]
@@ -100,7 +103,7 @@ class ManagersDesk:
                     self.chat.reachable()
                 for outgoing in await handoffs.pending_outgoing(self.pool):
                     await self._send(bot, outgoing)
-                delay = _BACKOFF[0]
+                delay, self._crashes = _BACKOFF[0], 0
             except TelegramRetryAfter as exc:
                 log.warning("managers_chat_rate_limited", retry_after=exc.retry_after)
                 await asyncio.sleep(exc.retry_after)
