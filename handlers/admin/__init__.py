@@ -39,14 +39,15 @@ def admin_router() -> Router:
 
 
 async def open_desk(bot: Bot, desk: ManagersDesk, settings: Settings, admin_texts: AdminTexts) -> None:
-    """At start: the admin menu in the admins' chats only, and the managers' chat queue running."""
+    """At start: the managers' chat queue running (it never waits for the group), and the admin menu in the admins'
+    chats and the managers' group as it is now (after a move)."""
+    await desk.start(bot)
     commands = [BotCommand(command=name, description=admin_texts(text)) for name, text in COMMANDS]
-    for chat_id in dict.fromkeys([*settings.admin_ids, *([settings.admin_chat_id] if settings.admin_chat_id else [])]):
+    for chat_id in dict.fromkeys([*settings.admin_ids, *([desk.chat_id] if desk.chat_id else [])]):
         try:
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
         except TelegramAPIError as exc:  # an admin who never opened the bot; a group that moved or removed the bot
             log.warning("admin_menu_not_set", chat_id=chat_id, error=str(exc))
-    await desk.start(bot)
 
 
 async def close_desk(desk: ManagersDesk) -> None:
