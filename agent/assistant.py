@@ -33,7 +33,6 @@ class CustomerTurn:
     update_ids: list[int]
     photos: tuple[bytes, ...] = ()  # largest size of each photo in the turn
     attachments: tuple[int, ...] = ()  # ids of the customer's messages carrying a photo or a file (a receipt)
-    caption: str = ""  # the customer's own words that came with the photos
     voiced: frozenset[int] = frozenset()  # update ids whose text is a voice or video note's transcript
 
     @property
@@ -94,7 +93,7 @@ class SalesAssistant:
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
-                       text=text, photos=turn.photos, attachments=turn.attachments, caption=turn.caption)
+                       text=text, photos=turn.photos, attachments=turn.attachments)
         nudges = [AIMessage(content=row["content"], id=f"followup-{row['id']}")
                   for row in await followups_since_last_reply(self._pool, turn.session_id)]
         try:

@@ -65,7 +65,6 @@ class Turn:
     text: str
     photos: tuple[bytes, ...] = ()  # the customer's photos of this turn, largest size, as downloaded
     attachments: tuple[int, ...] = ()  # ids of the customer's messages in this turn carrying a photo or a file
-    caption: str = ""  # the customer's own words about the photos, wherever in an album they were
 
 
 class State(Dialog, total=False):

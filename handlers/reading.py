@@ -34,7 +34,6 @@ class _Turn:
     update_ids: list[int] = field(default_factory=list)
     photos: list[bytes] = field(default_factory=list)
     attachments: list[int] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
     voiced: set[int] = field(default_factory=set)
     positions: dict[int, int] = field(default_factory=dict)  # message_id → its index in texts
 
@@ -66,7 +65,6 @@ async def read_turn(bot: Bot, first: Message, burst: list[Update], shop: Shop,
             if len(turn.photos) < MAX_PHOTOS:
                 turn.photos.append(await download(bot, file))
             turn.attachments.append(message.message_id)
-            turn.captions += [words] if words else []
             words = words or shop.text("kind_photo")
         elif kind is Kind.VOICE:
             file, name = voice_file(message)  # type: ignore[misc]
@@ -84,4 +82,4 @@ async def read_turn(bot: Bot, first: Message, burst: list[Update], shop: Shop,
     base = customer_turn(first, turn.texts, turn.update_ids)
     return CustomerTurn(base.chat_id, base.user_id, base.customer_name, turn.texts, turn.update_ids,
                         photos=tuple(turn.photos), attachments=tuple(turn.attachments),
-                        caption="\n".join(turn.captions), voiced=frozenset(turn.voiced))
+                        voiced=frozenset(turn.voiced))
