@@ -31,13 +31,12 @@ MERGEABLE = frozenset({Kind.TEXT, Kind.PHOTO, Kind.VOICE})
 
 
 def carried_message(update: Update) -> tuple[Message | None, bool]:
-    """The customer's message an update carries, and whether it is an edit: a bot chat's message or edit, or a
-    Telegram Business chat's (the same reading serves both)."""
-    for message, edited in ((update.message, False), (update.edited_message, True),
-                            (update.business_message, False), (update.edited_business_message, True)):
-        if message is not None:
-            return message, edited
-    return None, False
+    """The customer's message an update carries, and whether it is an edit. A customer's Telegram Business message
+    arrives here already as an ordinary message or edit (handlers.business.updates), so the same reading serves
+    both; what the shop's own account sends stays a business update and is not a customer's."""
+    if update.message is not None:
+        return update.message, False
+    return update.edited_message, update.edited_message is not None
 
 
 def kind_of(message: Message) -> Kind:
