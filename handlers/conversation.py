@@ -16,7 +16,7 @@ from agent.voice import Transcriber
 from bot.settings import Settings
 from bot.shop import Shop
 from handlers.buttons import OwnPrivateChat
-from handlers.cards import PICK, picked
+from handlers.cards import Pick, picked
 from handlers.contacts import contact_shared
 from handlers.reading import FileTooBig, customer_turn, read_turn
 from handlers.said import MERGEABLE, Kind, carried_message, described, is_proof, kind_of
@@ -75,7 +75,7 @@ async def card_button(query: CallbackQuery, event_update: Update, attempt: int, 
                       db: asyncpg.Pool, shop: Shop) -> Reply | None:
     """A size or colour pressed on a product card is the customer's choice, said in words to the dialog."""
     await query.answer()
-    choice = picked(shop, query.data or "")
+    choice = await picked(shop, db, query.data or "")
     if choice is None or not isinstance(query.message, Message):
         return None
     turn = CustomerTurn(chat_id=query.message.chat.id, user_id=query.from_user.id,
@@ -95,5 +95,5 @@ def conversation_router() -> Router:
     router.message.register(contact_shared, F.contact)
     router.message.register(short_answer)
     router.edited_message.register(customer_message, F.text | F.caption)
-    router.callback_query.register(card_button, OwnPrivateChat(), F.data.startswith(f"{PICK}:"))
+    router.callback_query.register(card_button, OwnPrivateChat(), Pick.filter())
     return router

@@ -38,7 +38,7 @@ class HandoffGate(BaseMiddleware):
             await event.answer()
             texts: AdminTexts = data["admin_texts"]
             shop: Shop = data["shop"]
-            choice = picked(shop, event.data or "") or event.data or ""
+            choice = await picked(shop, pool, event.data or "") or event.data or ""
             await handoffs.mirror_customer(pool, str(chat_id), str(event.from_user.id), choice,
                                            data["event_update"].update_id, "text",
                                            {"text": customer_said(texts, choice), "buttons": []})

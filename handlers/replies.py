@@ -15,17 +15,30 @@ from storage.customers import mark_blocked
 
 log = structlog.get_logger(__name__)
 
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = 4096  # Bot API sendMessage: 1-4096 characters, counted in UTF-16 code units
+CAPTION_LIMIT = 1024  # Bot API sendPhoto: caption 0-1024 characters, UTF-16 code units too
 _MAX_RETRIES = 3
 
 
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units, so an emoji outside the BMP (👗) counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_utf16(text: str, limit: int) -> str:
+    """The longest prefix of `text` at most `limit` UTF-16 code units long (never half a surrogate pair)."""
+    return text.encode("utf-16-le")[: limit * 2].decode("utf-16-le", errors="ignore")
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Cut at paragraph breaks, then line breaks, then spaces; never inside a word unless it is longer than limit."""
+    """Cut at paragraph breaks, then line breaks, then spaces; never inside a word unless it is longer than limit.
+    `limit` is in UTF-16 code units, as Telegram measures."""
     parts: list[str] = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+    while utf16_len(rest) > limit:
+        window = cut_utf16(rest, limit + 1)
+        cut = (max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0)
+               or len(cut_utf16(rest, limit)))
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

@@ -28,6 +28,6 @@ async def send_reply(message: Message, db: asyncpg.Pool, shop: Shop, reply: Repl
         if not await send_text(message.bot, db, message.chat.id, bubble, reply_markup=markup if last else None):
             return  # the customer blocked the bot
     for card in reply.cards:
-        await send_card(message.bot, shop, message.chat.id, card)
+        await send_card(message.bot, db, shop, message.chat.id, card)
     for picture in reply.pictures:
         await send_picture(message.bot, message.chat.id, picture)

@@ -6,6 +6,10 @@ parameters.migrate_to_chat_id) can be injected per method or per chat. Customers
 (https://core.telegram.org/bots/api#message): text, photos, albums (media_group_id), documents, contacts, voice and
 video notes, stickers, and edits (`edited_message`); their files are served through getFile and the file URL, and
 getFile refuses files over Telegram's 20 MB download limit as the Bot API does.
+What the real API refuses, it refuses here too, with its codes and texts (tests/fakes/telegram_limits.py): another
+token (401), text or captions over their limits, bad HTML, callback data over 64 bytes, a second getUpdates poller
+(409 for the older one), editing a message to the same content, topics in a group that is not a forum, a chat that
+is gone (400 chat not found) or that blocked the bot (403).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from aiohttp import web
 from tests.fakes.server import LocalServer
 from tests.fakes.telegram_business import BOT_USER, BusinessAccount
 from tests.fakes.telegram_customers import CustomerKinds
+from tests.fakes.telegram_limits import (
+    BLOCKED, CHAT_NOT_FOUND, CONFLICT, EDIT_NOT_FOUND, NOT_A_FORUM, NOT_MODIFIED, Refused, check_outgoing,
+)
 
 BOT_ID = BOT_USER["id"]
 # Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
@@ -58,6 +65,10 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         self._chat_errors: dict[int, tuple[int, str, dict[str, Any]]] = {}  # chat → error until recover(chat)
         self._file_sizes: dict[str, int] = {}  # file_id → size Telegram reports (may exceed the bytes served)
         self.last_incoming: dict[int, int] = {}  # chat → message_id of the last message a user sent there
+        self.gone: set[int] = set()  # chats that do not exist for the bot (deleted, never reachable)
+        self.blocked: set[int] = set()  # private chats whose user blocked the bot
+        self._polls = itertools.count(1)
+        self._current_poll = 0  # the newest getUpdates call; an older one still waiting is answered 409
 
     # --- running ---------------------------------------------------------------------------------------------
 
@@ -166,8 +177,21 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
 
         asyncio.get_running_loop().create_task(notify())
 
+    @staticmethod
+    def _error(params: dict[str, Any], status: int, description: str, **parameters: Any) -> web.Response:
+        params["_failed"] = True
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.json_response(body, status=status)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.match_info["token"] != TOKEN:  # Telegram: 401 for a token it does not know, 404 for no token
+            valid = ":" in request.match_info["token"]
+            return web.json_response({"ok": False, "error_code": 401 if valid else 404,
+                                      "description": "Unauthorized" if valid else "Not Found"},
+                                     status=401 if valid else 404)
         params = await self._params(request)
         call = Call(method, params)
         self.calls.append(call)
@@ -177,21 +201,21 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
             chat_error = self._chat_errors.get(_int(params.get("chat_id")))
             if queued or chat_error:
                 status, description, parameters = queued.pop(0) if queued else chat_error  # type: ignore[misc]
-                params["_failed"] = True
-                body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-                if parameters:
-                    body["parameters"] = parameters
-                return web.json_response(body, status=status)
+                return self._error(params, status, description, **(parameters or {}))
             refusal = self._business_refusal(method, params)
             if refusal is not None:
-                params["_failed"] = True
-                return web.json_response({"ok": False, "error_code": 400, "description": refusal}, status=400)
+                return self._error(params, 400, refusal)
             if method == "getFile" and self._file_sizes.get(params["file_id"], 0) > DOWNLOAD_LIMIT:
-                params["_failed"] = True
-                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: file is too big"},
-                                         status=400)
+                return self._error(params, 400, "Bad Request: file is too big")
             if method == "getUpdates":
-                return web.json_response({"ok": True, "result": await self._get_updates(params)})
+                updates = await self._get_updates(params)
+                if updates is None:
+                    return self._error(params, 409, CONFLICT)
+                return web.json_response({"ok": True, "result": updates})
+            try:
+                self._refuse(method, params)
+            except Refused as refused:
+                return self._error(params, refused.status, refused.description)
             if method == "sendMessage":
                 self._delivered.setdefault(int(params["chat_id"]), []).append(params.get("text", ""))
             copied = (int(params.get("from_chat_id") or 0), int(params.get("message_id") or 0))
@@ -221,7 +245,29 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
                 params[key] = params.pop(value.removeprefix("attach://"))
         return params
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _refuse(self, method: str, params: dict[str, Any]) -> None:
+        """Raise Refused when the real Bot API would refuse this call."""
+        chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+        if chat_id in self.gone:
+            raise Refused(400, CHAT_NOT_FOUND)
+        if chat_id in self.blocked and method.startswith(("send", "copy", "forward")):
+            raise Refused(403, BLOCKED)
+        check_outgoing(method, params)
+        if method == "createForumTopic" and chat_id not in self.forums:
+            raise Refused(400, NOT_A_FORUM)
+        if method == "editMessageText":
+            message = self._messages.get((chat_id or 0, int(params.get("message_id") or 0)))
+            if message is None:
+                raise Refused(400, EDIT_NOT_FOUND)
+            if message.get("text") == params["text"] and message.get("reply_markup") == params.get("reply_markup"):
+                raise Refused(400, NOT_MODIFIED)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The updates from `offset` on, waiting up to `timeout` for one; None when a newer getUpdates call took
+        over (Telegram answers the older one 409 Conflict)."""
+        poll = self._current_poll = next(self._polls)
+        async with self._changed:
+            self._changed.notify_all()  # an older call still waiting is now superseded
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -229,9 +275,12 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         if not self._updates and timeout:
             async with self._changed:
                 try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout)
+                    await asyncio.wait_for(self._changed.wait_for(
+                        lambda: bool(self._updates) or self._closing or self._current_poll != poll), timeout)
                 except TimeoutError:
                     return []
+        if self._current_poll != poll:
+            return None
         allowed = params.get("allowed_updates")
         if allowed:  # Telegram does not deliver update types the bot did not ask for
             self._updates = [u for u in self._updates if next(k for k in u if k != "update_id") in allowed]
