@@ -4,7 +4,6 @@ and taking it down in order on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -14,7 +13,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.methods import GetUpdates
 from aiogram.utils.token import TokenValidationError
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
@@ -34,6 +32,7 @@ from catalog.morphology import Morphology
 from catalog.texts import load_texts
 from catalog.vocabulary import load_vocabulary
 from bot.health import HealthServer
+from bot.polling import POLLING_TIMEOUT, PollingWatch
 from bot.settings import ConfigError, Settings
 from bot.shop import Shop, load_shop
 from crm.sync import open_sitniks
@@ -62,7 +61,6 @@ from storage.traces import turns_since
 
 log = structlog.get_logger(__name__)
 
-POLLING_TIMEOUT = 10  # seconds Telegram holds a getUpdates call open
 MEMORY_DRAIN_SECONDS = 2.0  # at shutdown, how long facts of turns already answered may still be written
 
 
@@ -94,31 +92,6 @@ def make_bot(settings: Settings) -> Bot:
         return Bot(settings.bot_token.get_secret_value(), session=session)
     except TokenValidationError:
         raise ConfigError("BOT_TOKEN: not a Telegram bot token (expected digits:letters)") from None
-
-
-class PollingWatch:
-    """A request middleware on the bot session: is getUpdates being called, and did the last call succeed?"""
-
-    def __init__(self) -> None:
-        self.last_seen: float | None = None
-        self.failing = False
-
-    async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
-        if not isinstance(method, GetUpdates):
-            return await make_request(bot, method)
-        self.last_seen = time.monotonic()
-        try:
-            response = await make_request(bot, method)
-        except Exception:
-            self.failing = True
-            raise
-        self.failing = False
-        self.last_seen = time.monotonic()
-        return response
-
-    def alive(self) -> bool:
-        recent = self.last_seen is not None and time.monotonic() - self.last_seen < POLLING_TIMEOUT + 20
-        return recent and not self.failing
 
 
 @dataclass
@@ -220,7 +193,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
                                          settings.outbound_per_second))
     health = None
     if settings.health_port is not None:
-        health = HealthServer(pool, watch.alive, lambda: desk.chat.health)
+        health = HealthServer(pool, watch.alive, watch.problem, lambda: desk.chat.health)
         await health.start(settings.health_port)
         stack.push_async_callback(health.stop)
     jobs_llm = Llm(client, pool, settings.llm_model, shop.llm_prices)

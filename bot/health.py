@@ -16,18 +16,24 @@ log = structlog.get_logger(__name__)
 
 class HealthServer:
     def __init__(self, pool: asyncpg.Pool, polling_alive: Callable[[], bool],
+                 polling_problem: Callable[[], str | None] = lambda: None,
                  managers_chat: Callable[[], str] = lambda: "ok") -> None:
-        """`managers_chat`: "ok" or why the managers' group cannot be reached; reported, but the bot still serves
+        """`polling_alive`: is getUpdates working; `polling_problem`: why not, when known (shown in the body).
+        `managers_chat`: "ok" or why the managers' group cannot be reached; reported, but the bot still serves
         customers, so it does not turn /health into 503 (a restart would not bring the group back)."""
         self._pool = pool
         self._polling_alive = polling_alive
+        self._polling_problem = polling_problem
         self._managers_chat = managers_chat
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
     async def _health(self, _: web.Request) -> web.Response:
-        checks = {"polling": self._polling_alive(), "postgres": await self._postgres_ok()}
+        checks: dict[str, bool | str] = {"polling": self._polling_alive(), "postgres": await self._postgres_ok()}
         status = 200 if all(checks.values()) else 503
+        problem = self._polling_problem()
+        if problem:
+            checks["problem"] = problem
         return web.json_response({**checks, "managers_chat": self._managers_chat()}, status=status)
 
     async def _metrics(self, _: web.Request) -> web.Response:
