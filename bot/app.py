@@ -4,8 +4,10 @@ and taking it down in order on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -52,7 +54,7 @@ from knowledge.search import KnowledgeBase
 from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
-from jobs.scheduler import Scheduler
+from jobs.scheduler import Scheduler, utc_now
 from storage.database import (
     DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
 )
@@ -151,8 +153,9 @@ def make_assistant(settings: Settings, shop: Shop, knowledge: Knowledge, pool: a
     return SalesAssistant(graph, pool, shop, notify_managers, memory), graph, knowledge_base
 
 
-async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
-    """Everything `python -m bot run` needs, registered on `stack` for orderly closing."""
+async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[], datetime] = utc_now) -> BotProcess:
+    """Everything `python -m bot run` needs, registered on `stack` for orderly closing. `clock` is the time the
+    scheduled jobs run at (tz-aware; tests move it to chosen moments)."""
     settings.require("bot_token", "openai_api_key")
     shop = load_shop(settings.shop_file)
     knowledge = load_knowledge(settings.knowledge_file)
@@ -198,7 +201,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack) -> BotProcess:
         stack.push_async_callback(health.stop)
     jobs_llm = Llm(client, pool, settings.llm_model, shop.llm_prices)
     crm = open_sitniks(settings, stack)
-    scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver, jobs_llm, crm))
+    scheduler = Scheduler(pool, shop_jobs(settings, pool, bot, shop, saver, jobs_llm, crm), clock)
     scheduler.start()
     stack.push_async_callback(scheduler.stop, settings.shutdown_grace.total_seconds())
     return BotProcess(settings, bot, dispatcher, lanes, pool, health)

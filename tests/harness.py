@@ -6,14 +6,16 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.app import BotProcess, assemble
 from bot.settings import Settings
+from jobs.scheduler import utc_now
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
@@ -49,11 +51,13 @@ class Wire:
 
 
 @asynccontextmanager
-async def running_bot(wire: Wire, **overrides: Any) -> AsyncIterator[BotProcess]:
-    """The bot running in this event loop until the block ends (then shut down as on SIGTERM)."""
+async def running_bot(wire: Wire, clock: Callable[[], datetime] = utc_now, **overrides: Any
+                      ) -> AsyncIterator[BotProcess]:
+    """The bot running in this event loop until the block ends (then shut down as on SIGTERM); its scheduled jobs
+    see `clock` as the time."""
     stop = asyncio.Event()
     async with AsyncExitStack() as stack:
-        process = await assemble(wire.settings(**overrides), stack)
+        process = await assemble(wire.settings(**overrides), stack, clock)
         serving = asyncio.create_task(process.serve(stop))
         polling = asyncio.create_task(wire.telegram.wait_for(lambda: bool(wire.telegram.calls_of("getUpdates"))))
         try:
