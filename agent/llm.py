@@ -137,7 +137,12 @@ class Llm:
         except openai.OpenAIError as exc:
             await self._trace(ctx, model, started, messages, {"error": f"{type(exc).__name__}: {exc}"}, "ERROR",
                               "SYSTEM", 0, 0)
-            log.warning("llm_call_failed", node=ctx.node_name, error=type(exc).__name__)
+            if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+                # Not an outage that passes by itself: someone has to change the key.
+                log.error("llm_key_refused", node=ctx.node_name, status=exc.status_code,
+                          problem="the model server refused OPENAI_API_KEY: set a valid key and restart")
+            else:
+                log.warning("llm_call_failed", node=ctx.node_name, error=type(exc).__name__)
             raise LlmUnavailable(str(exc)) from exc
         usage = completion.usage
         tokens_in = usage.prompt_tokens if usage else 0

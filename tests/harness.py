@@ -17,6 +17,7 @@ from bot.app import BotProcess, assemble
 from bot.settings import Settings
 from jobs.scheduler import utc_now
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.openai_limits import API_KEY
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 
@@ -34,7 +35,7 @@ class Wire:
             "BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": self.telegram.url,
             "DATABASE_URL": self.database_url,
-            "OPENAI_API_KEY": "sk-test-key-for-fake",
+            "OPENAI_API_KEY": API_KEY,
             "OPENAI_BASE_URL": self.openai.url,
             "BURST_WINDOW": "0.05s",
             "OUTBOUND_CHAT_INTERVAL": "0s",  # the pacing test sets Telegram's real intervals itself

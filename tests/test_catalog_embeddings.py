@@ -19,6 +19,7 @@ from catalog.search import SearchQuery
 from catalog.vocabulary import load_vocabulary
 from storage.products import similar_products
 from tests.fakes.openai_api import FakeOpenAI, embedding_of
+from tests.fakes.openai_limits import API_KEY
 
 DEMO = Path(str(resources.files("catalog") / "demo.yaml"))
 MODEL = "text-embedding-3-small"
@@ -34,7 +35,7 @@ async def openai_fake() -> AsyncIterator[FakeOpenAI]:
 
 @pytest_asyncio.fixture
 async def client(openai_fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
-    client = AsyncOpenAI(api_key="test-key", base_url=openai_fake.url, max_retries=0)
+    client = AsyncOpenAI(api_key=API_KEY, base_url=openai_fake.url, max_retries=0)
     yield client
     await client.close()
 

@@ -6,7 +6,9 @@ script; a script may also answer as the API does when the model gives no answer 
 vectors of the text; audio transcriptions (`POST /v1/audio/transcriptions`, multipart with `file` and `model`,
 answered `{"text", "usage"}` with token usage as the API reference documents for the gpt-4o transcribe models)
 answer from `transcripts`, keyed by the audio's bytes. Requests are recorded; answers can be held at a gate (to kill
-a process mid-call) or turned into HTTP errors.
+a process mid-call) or turned into HTTP errors. Like the real API it answers 401 to any key but `API_KEY`, 400 to a
+strict json_schema that strict mode does not accept, and 429 with Retry-After when told
+(tests/fakes/openai_limits.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.openai_limits import rate_limited, refused_format, refused_key
 from tests.fakes.server import LocalServer
 
 Reply = str | dict[str, Any]  # text, or a full assistant message (e.g. with tool_calls)
@@ -80,6 +83,7 @@ class FakeOpenAI(LocalServer):
         self.gate = asyncio.Event()
         self.gate.set()
         self._errors: list[int] = []
+        self._rate_limits: list[float | None] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self.transcripts: dict[bytes, str] = {}  # audio bytes → what was said in it
@@ -109,15 +113,25 @@ class FakeOpenAI(LocalServer):
     def fail_transcriptions(self, status: int, times: int = 1) -> None:
         self._transcription_errors.extend([status] * times)
 
+    def rate_limit(self, times: int = 1, retry_after: float | None = None) -> None:
+        """The next `times` chat calls answer 429 rate_limit_exceeded, with Retry-After: `retry_after` seconds."""
+        self._rate_limits.extend([retry_after] * times)
+
     async def wait_for_requests(self, count: int, timeout: float = 15) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(self.requests) >= count), timeout)
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
+        refused = refused_key(request) or refused_format(body)
+        if refused is not None:
+            return refused
         self.requests.append(body)
+        body["_at"] = time.monotonic()  # when it arrived (not sent on by the fake)
         async with self._changed:
             self._changed.notify_all()
+        if self._rate_limits:
+            return rate_limited(body["model"], self._rate_limits.pop(0))
         if self._errors:
             status = self._errors.pop(0)
             return web.json_response({"error": {"message": "fake failure", "type": "server_error"}}, status=status)
@@ -139,6 +153,9 @@ class FakeOpenAI(LocalServer):
         })
 
     async def _embeddings(self, request: web.Request) -> web.Response:
+        refused = refused_key(request)
+        if refused is not None:
+            return refused
         body = await request.json()
         self.embedding_requests.append(body)
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -151,6 +168,9 @@ class FakeOpenAI(LocalServer):
 
 
     async def _transcription(self, request: web.Request) -> web.Response:
+        refused = refused_key(request)
+        if refused is not None:
+            return refused
         form = await request.post()
         upload = form.get("file")
         if not isinstance(upload, web.FileField) or not form.get("model"):
