@@ -21,8 +21,9 @@ async def bot(database_url: str, cwd: Path, *args: str, **settings: str) -> tupl
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    code = process.returncode
+    assert code is not None and code >= 0, f"killed by signal {-code if code else ''}: {err.decode()}"
+    return code, out.decode(), err.decode()
 
 
 async def test_a_bad_file_exits_1_listing_every_bad_row_and_writes_nothing(
