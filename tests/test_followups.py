@@ -277,3 +277,42 @@ async def test_a_follow_up_that_fails_is_recorded_on_its_row_and_the_others_go_o
     again = await followups.sweep(at(15, 5))  # failed rows are not retried on every sweep
     assert again.get("failed", 0) == 0 and again.get("sent", 0) == 0
     assert wire.telegram.sent_to(refused) == []
+
+
+async def outcomes(db: asyncpg.Pool, chat: int) -> list[tuple[str, int, str | None, bool, str | None]]:
+    rows = await db.fetch("SELECT kind, sequence, outcome, sent_at IS NOT NULL AS sent, error FROM followups "
+                          "WHERE session_id = $1 ORDER BY id", str(chat))
+    return [(r["kind"], r["sequence"], r["outcome"], r["sent"], r["error"]) for r in rows]
+
+
+async def test_a_chat_telegram_no_longer_knows_fails_once_and_the_sweep_goes_on(
+    wire: Wire, db: asyncpg.Pool, followups: Followups
+) -> None:
+    gone, next_one = 1191, 1192
+    await conversation(db, gone, DELIVERY, at(10))
+    await conversation(db, next_one, DELIVERY, at(10, 1))
+    wire.telegram.gone.add(gone)  # Telegram: 400 "Bad Request: chat not found"
+    counts = await followups.sweep(at(14, 5))
+    assert (counts["failed"], counts["sent"]) == (1, 1)
+    assert wire.telegram.sent_to(next_one) == [ASK_DELIVERY]
+    assert await outcomes(db, gone) == [("nudge", 1, "failed", False, "Telegram server says - Bad Request: chat not found")]
+    await followups.sweep(at(14, 10))  # a failed nudge is over: not tried again
+    assert len([c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == gone]) == 1
+
+
+@pytest.mark.parametrize(("managers_chat", "outcome"), [("gone", "failed"), ("blocked", "blocked")])
+async def test_an_alert_the_managers_chat_refuses_is_recorded_and_not_repeated(
+    wire: Wire, db: asyncpg.Pool, followups: Followups, managers_chat: str, outcome: str
+) -> None:
+    chat = 1195
+    getattr(wire.telegram, managers_chat).add(MANAGERS)  # the group deleted, or the bot kicked from it (403)
+    await conversation(db, chat, DELIVERY, at(10))
+    for moment in (at(14), at(9, day=1)):
+        await followups.sweep(moment)
+    assert (await followups.sweep(at(13, day=1)))["alerted"] == 0
+    await followups.sweep(at(18, day=1))
+    [alert] = [row for row in await outcomes(db, chat) if row[0] == "alert"]
+    assert alert[:4] == ("alert", 1, outcome, False)
+    assert len([c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == MANAGERS]) == 1
+    assert await db.fetchval("SELECT count(*) FROM crm_chat_statuses WHERE session_id = $1 AND kind = 'attention'",
+                             str(chat)) == 0  # the CRM is told only about an alert the managers got

@@ -28,7 +28,7 @@ from tests.fakes.server import LocalServer
 from tests.fakes.telegram_business import BOT_USER, BusinessAccount
 from tests.fakes.telegram_customers import CustomerKinds
 from tests.fakes.telegram_limits import (
-    BLOCKED, CHAT_NOT_FOUND, CONFLICT, EDIT_NOT_FOUND, NOT_A_FORUM, NOT_MODIFIED, Refused, check_outgoing,
+    BLOCKED, CHAT_NOT_FOUND, CONFLICT, EDIT_NOT_FOUND, KICKED, NOT_A_FORUM, NOT_MODIFIED, Refused, check_outgoing,
 )
 
 BOT_ID = BOT_USER["id"]
@@ -66,7 +66,7 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         self._file_sizes: dict[str, int] = {}  # file_id → size Telegram reports (may exceed the bytes served)
         self.last_incoming: dict[int, int] = {}  # chat → message_id of the last message a user sent there
         self.gone: set[int] = set()  # chats that do not exist for the bot (deleted, never reachable)
-        self.blocked: set[int] = set()  # private chats whose user blocked the bot
+        self.blocked: set[int] = set()  # private chats whose user blocked the bot, groups that removed it
         self._polls = itertools.count(1)
         self._current_poll = 0  # the newest getUpdates call; an older one still waiting is answered 409
 
@@ -251,7 +251,7 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         if chat_id in self.gone:
             raise Refused(400, CHAT_NOT_FOUND)
         if chat_id in self.blocked and method.startswith(("send", "copy", "forward")):
-            raise Refused(403, BLOCKED)
+            raise Refused(403, BLOCKED if chat_id > 0 else KICKED)
         check_outgoing(method, params)
         if method == "createForumTopic" and chat_id not in self.forums:
             raise Refused(400, NOT_A_FORUM)

@@ -26,6 +26,7 @@ NOT_MODIFIED = ("Bad Request: message is not modified: specified new message con
                 "the same as a current content and reply markup of the message")
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 BLOCKED = "Forbidden: bot was blocked by the user"
+KICKED = "Forbidden: bot was kicked from the supergroup chat"
 NOT_A_FORUM = "Bad Request: the chat is not a forum"
 EDIT_NOT_FOUND = "Bad Request: message to edit not found"
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
