@@ -7,6 +7,7 @@ import asyncpg
 
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, group_message
+from tests.test_admin_orders import ordered
 from tests.test_sale import sales_script
 
 
@@ -41,15 +42,7 @@ async def test_cancel_pressed_by_an_admin_cancels_the_order_and_closes_the_card(
     tg, customer = wire.telegram, 2602
     wire.openai.script = sales_script
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        for text, bubbles in [("Шукаю сукню доньці на 7 років, зріст 119", 1), ("рожевий", 1),
-                              ("Петренко Оксана, 12345", 1), ("0951234567, Київ, відділення 25", 1), ("так", 2),
-                              ("передоплата", 2)]:
-            expected = len(tg.sent_to(customer)) + bubbles
-            tg.send(customer, text)
-            await tg.wait_for_messages(customer, expected)
-        order_id = await db.fetchval("SELECT id FROM orders WHERE session_id = $1", str(customer))
-        await tg.wait_for(lambda: any(f"Нове замовлення №{order_id}" in t for t in tg.sent_to(MANAGERS)))
-        card = group_message(tg, f"Нове замовлення №{order_id}")
+        order_id, card = await ordered(tg, db, customer)
         [[_, cancel]] = card["reply_markup"]["inline_keyboard"]
         said_before = len(tg.sent_to(customer))
         tg.press(MANAGERS, ADMIN, card["message_id"], cancel["callback_data"], first_name="Олена")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from bot.shop import load_shop
+from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, group_message
 from tests.test_sale import ORDER_STEPS, sales_script, talk
 
 STRANGER = 777  # in the managers' group, but not in ADMIN_IDS
+
+
+async def ordered(tg: FakeTelegram, db: asyncpg.Pool, customer: int) -> tuple[int, dict[str, Any]]:
+    """The customer buys a dress through the dialog (the model scripted by `sales_script`); returns the order's
+    id and its card in the managers' group."""
+    await talk(tg, customer, ORDER_STEPS)
+    order_id = await db.fetchval("SELECT id FROM orders WHERE session_id = $1", str(customer))
+    await tg.wait_for(lambda: any(f"Нове замовлення №{order_id}" in t for t in tg.sent_to(MANAGERS)))
+    return order_id, group_message(tg, f"Нове замовлення №{order_id}")
 
 
 async def test_order_card_confirmed_by_an_admin_once_and_ignored_for_others(
@@ -18,10 +30,7 @@ async def test_order_card_confirmed_by_an_admin_once_and_ignored_for_others(
     tg, customer = wire.telegram, 2401
     wire.openai.script = sales_script
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
-        await talk(tg, customer, ORDER_STEPS)
-        order_id = await db.fetchval("SELECT id FROM orders WHERE session_id = $1", str(customer))
-        await tg.wait_for(lambda: any(f"Нове замовлення №{order_id}" in t for t in tg.sent_to(MANAGERS)))
-        card = group_message(tg, f"Нове замовлення №{order_id}")
+        order_id, card = await ordered(tg, db, customer)
         [[paid, cancel]] = card["reply_markup"]["inline_keyboard"]
         assert (paid["text"], cancel["text"]) == ("Оплату підтверджено", "Скасувати")
         assert "1850 грн" in card["text"] and "+380951234567" in card["text"]

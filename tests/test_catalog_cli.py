@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.openai_limits import API_KEY
 from tests.test_catalog_import import BAD_CSV, GOOD_CSV
 
 
@@ -74,7 +75,7 @@ async def test_import_embeds_changed_products_when_a_provider_is_configured(
     try:
         (tmp_path / "good.csv").write_text(GOOD_CSV, encoding="utf-8")
         code, out, err = await bot(database_url, tmp_path, "import", "good.csv",
-                                   OPENAI_API_KEY="test-key", OPENAI_BASE_URL=fake.url)
+                                   OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=fake.url)
     finally:
         await fake.stop()
     assert code == 0, err

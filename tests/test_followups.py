@@ -295,7 +295,8 @@ async def test_a_chat_telegram_no_longer_knows_fails_once_and_the_sweep_goes_on(
     counts = await followups.sweep(at(14, 5))
     assert (counts["failed"], counts["sent"]) == (1, 1)
     assert wire.telegram.sent_to(next_one) == [ASK_DELIVERY]
-    assert await outcomes(db, gone) == [("nudge", 1, "failed", False, "Telegram server says - Bad Request: chat not found")]
+    [(kind, sequence, outcome, sent, error)] = await outcomes(db, gone)
+    assert (kind, sequence, outcome, sent) == ("nudge", 1, "failed", False) and "chat not found" in error
     await followups.sweep(at(14, 10))  # a failed nudge is over: not tried again
     assert len([c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == gone]) == 1
 
