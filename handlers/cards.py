@@ -30,7 +30,10 @@ log = structlog.get_logger(__name__)
 _TAGS = re.compile(r"<[^>]+>")
 
 
-class Pick(CallbackData, prefix="pick"):
+PICK = "pick"
+
+
+class Pick(CallbackData, prefix=PICK):
     """A card button: "pick:<12 characters>" (17 bytes)."""
 
     token: str
@@ -64,12 +67,16 @@ def keyboard(card: Card) -> InlineKeyboardMarkup:
 
 
 async def picked(shop: Shop, pool: asyncpg.Pool, data: str) -> str | None:
-    """The customer's choice in words, from a card button's data; None for data that is not ours."""
-    try:
-        pick = Pick.unpack(data)
-    except (TypeError, ValueError):
-        return None
-    choice = await choice_for(pool, pick.token)
+    """The customer's choice in words, from a card button's data; None for data that is not ours. Cards sent
+    before the tokens carry "pick:<sku>:s|c:<value>" and still answer."""
+    parts = data.split(":", 3)
+    if len(parts) == 4 and parts[0] == PICK and parts[2] in ("s", "c"):
+        choice: tuple[str, str, str] | None = (parts[1], parts[2], parts[3])
+    else:
+        try:
+            choice = await choice_for(pool, Pick.unpack(data).token)
+        except (TypeError, ValueError):
+            return None
     if choice is None:
         return None
     sku, kind, value = choice

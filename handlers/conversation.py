@@ -16,7 +16,7 @@ from agent.voice import Transcriber
 from bot.settings import Settings
 from bot.shop import Shop
 from handlers.buttons import OwnPrivateChat
-from handlers.cards import Pick, picked
+from handlers.cards import PICK, picked
 from handlers.contacts import contact_shared
 from handlers.reading import FileTooBig, customer_turn, read_turn
 from handlers.said import MERGEABLE, Kind, carried_message, described, is_proof, kind_of
@@ -95,5 +95,5 @@ def conversation_router() -> Router:
     router.message.register(contact_shared, F.contact)
     router.message.register(short_answer)
     router.edited_message.register(customer_message, F.text | F.caption)
-    router.callback_query.register(card_button, OwnPrivateChat(), Pick.filter())
+    router.callback_query.register(card_button, OwnPrivateChat(), F.data.startswith(f"{PICK}:"))
     return router
