@@ -1,8 +1,8 @@
-"""Alerts to the managers about the CRM, each sent once: claimed in Postgres first, then sent."""
+"""Alerts to the managers about the CRM, each sent once: claimed in Postgres and queued for the managers' group in
+one transaction (the group's queue delivers it whatever Telegram answers)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +18,7 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class CrmAlerts:
     pool: asyncpg.Pool
-    notify: Callable[[str], Awaitable[None]]
+    tell_managers: bool  # ADMIN_CHAT_ID is set; without it an alert is only claimed and logged
     texts: CrmTexts
     fingerprint: str  # of the API key: a new key gets its own alerts and a fresh start after a 401
 
@@ -27,9 +27,8 @@ class CrmAlerts:
         return f"unauthorized:{self.fingerprint}"
 
     async def once(self, key: str, text: str, now: datetime) -> None:
-        if await claim_alert(self.pool, key, text, now):
-            log.warning("crm_alert", alert=key)
-            await self.notify(text)
+        if await claim_alert(self.pool, key, text, now, self.tell_managers):
+            log.warning("crm_alert", alert=key, managers_told=self.tell_managers)
 
     async def unauthorized(self, reason: str, now: datetime) -> None:
         log.error("crm_key_refused", reason=reason, key_fingerprint=self.fingerprint)

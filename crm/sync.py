@@ -24,7 +24,6 @@ from crm.rules import CrmRules
 from crm.shipping import ShippingNotices
 from crm.statuses import StatusBook
 from crm.texts import load_crm_texts
-from handlers.managers import managers_notifier
 from handlers.replies import send_text
 from storage.crm import derive_chat_statuses
 
@@ -71,7 +70,7 @@ class CrmSync:
 
 def crm_sweep(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, client: SitniksClient) -> CrmSync:
     rules, texts = CrmRules.from_settings(settings), load_crm_texts()
-    alerts = CrmAlerts(pool, managers_notifier(bot, settings.admin_chat_id), texts, client.fingerprint)
+    alerts = CrmAlerts(pool, settings.admin_chat_id is not None, texts, client.fingerprint)
     return CrmSync(
         pool, rules, alerts,
         chats=ChatLifecycle(pool, client, rules, alerts),

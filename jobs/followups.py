@@ -1,6 +1,7 @@
 """The follow-up sweep: a short nudge to a customer who went quiet after the bot spoke, at a decent hour, at most
 once per delay in FOLLOWUP_DELAYS, always counted from the customer's last message; and one alert to the managers
-when an order stopped half-way stays silent after the last nudge.
+when an order stopped half-way stays silent after the last nudge, queued for their group like everything posted
+there (so a Telegram error, a moved group or one that refuses the bot delays it but never loses it).
 
 Everything the sweep knows comes from Postgres on each run; each send is claimed durably first (at most once).
 """
@@ -19,8 +20,7 @@ from bot.settings import Settings, quiet_hours_window
 from bot.shop import Shop
 from handlers.replies import send_text
 from jobs.followup_texts import HALF_WAY, nudge_text, template_for
-from storage.crm import mark_for_attention
-from storage.followups import SilentChat, claim, record_failure, record_outcome, record_sent, silent_chats
+from storage.followups import SilentChat, claim, claim_alert, record_failure, record_outcome, record_sent, silent_chats
 from storage.sanitize import clean_text
 
 log = structlog.get_logger(__name__)
@@ -34,7 +34,7 @@ class FollowupRules:
     delays: tuple[timedelta, ...]  # ascending
     timezone: ZoneInfo
     quiet: tuple[time, time] | None
-    managers_chat_id: int | None
+    alert_managers: bool  # there is a managers' group (ADMIN_CHAT_ID) to tell about stalled orders
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FollowupRules:
@@ -42,7 +42,7 @@ class FollowupRules:
             delays=tuple(sorted(settings.followup_delays)),
             timezone=ZoneInfo(settings.shop_timezone),
             quiet=quiet_hours_window(settings.quiet_hours) if settings.quiet_hours else None,
-            managers_chat_id=settings.admin_chat_id,
+            alert_managers=settings.admin_chat_id is not None,
         )
 
     def is_quiet(self, now: datetime) -> bool:
@@ -60,7 +60,7 @@ class FollowupRules:
 
     def alert_due(self, chat: SilentChat, now: datetime) -> bool:
         """Silence for another first delay after the last nudge."""
-        return (self.managers_chat_id is not None and not chat.alerted and chat.last_nudge == len(self.delays)
+        return (self.alert_managers and not chat.alerted and chat.last_nudge == len(self.delays)
                 and chat.last_nudge_at is not None and now >= chat.last_nudge_at + self.delays[0])
 
 
@@ -113,7 +113,7 @@ class Followups:
         if followup_id is None:
             await record_failure(self.pool, chat, now, reason)
         else:
-            await record_outcome(self.pool, followup_id, "failed", now, reason)
+            await record_outcome(self.pool, followup_id, "failed", reason)
         return "failed"
 
     async def _nudge(self, chat: SilentChat, sequence: int, template: str, now: datetime) -> str:
@@ -127,28 +127,16 @@ class Followups:
             except Exception as exc:  # the chat is gone or unusable, Telegram failed…: this nudge is over
                 return await self._failed(chat, followup_id, now, exc)
             if not delivered:
-                await record_outcome(self.pool, followup_id, "blocked", now)
+                await record_outcome(self.pool, followup_id, "blocked")
                 return "blocked"
             await record_sent(self.pool, followup_id, chat, text, ["followup", f"followup:{template}"], now)
             log.info("followup_sent", template=template)
         return "sent"
 
     async def _alert(self, chat: SilentChat, template: str, now: datetime) -> bool:
-        assert self.rules.managers_chat_id is not None
-        followup_id = await claim(self.pool, chat, "alert", 1, template, now)
-        if followup_id is None:
-            return False
+        """Claim and queue the managers' alert (once); False when it was claimed before."""
         text = self.shop.followup(template, customer=chat.customer_name or chat.session_id, chat_id=chat.session_id)
-        try:
-            delivered = await send_text(self.bot, self.pool, self.rules.managers_chat_id, text)
-        except Exception as exc:
-            await self._failed(chat, followup_id, now, exc)
+        if not await claim_alert(self.pool, chat, template, text, now):
             return False
-        if not delivered:
-            log.error("managers_chat_unreachable", error="the bot was removed from the managers' chat")
-            await record_outcome(self.pool, followup_id, "blocked", now)
-            return False
-        await record_outcome(self.pool, followup_id, "sent", now)
-        await mark_for_attention(self.pool, chat.session_id, now)  # the CRM chat says so too (the CRM sync pushes it)
         log.info("managers_alerted", chat_id=chat.session_id, template=template)
         return True

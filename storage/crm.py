@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from catalog.order_model import OrderStatus
+from storage.handoffs import enqueue_text
 from storage.orders import set_status
 
 # Phases of the sales dialog (agent_sessions.state ->> 'dialog_phase') that mean the requisites were shown.
@@ -171,7 +172,7 @@ async def derive_chat_statuses(pool: asyncpg.Pool, now: datetime, since: datetim
     return int(result.split()[-1])
 
 
-async def mark_for_attention(pool: asyncpg.Pool, session_id: str, now: datetime) -> None:
+async def mark_for_attention(pool: asyncpg.Pool | asyncpg.Connection, session_id: str, now: datetime) -> None:
     """The managers were alerted about this chat: its CRM chat should say so too (after being taken into work)."""
     await pool.execute(
         """INSERT INTO crm_chat_statuses (session_id, kind, created_at) VALUES ($1, 'taken', $2), ($1, 'attention', $2)
@@ -237,12 +238,17 @@ async def chat_mapping_changed(pool: asyncpg.Pool, sitniks_chat_id: str, status:
 
 # --- alerts ---------------------------------------------------------------------------------------------------------
 
-async def claim_alert(pool: asyncpg.Pool, key: str, reason: str, now: datetime) -> bool:
-    """True for the first claim of `key` only: the alert is sent once, even across a crash (at most once)."""
-    claimed = await pool.fetchval(
-        "INSERT INTO crm_alerts (key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key",
-        key, reason, now,
-    )
+async def claim_alert(pool: asyncpg.Pool, key: str, text: str, now: datetime, tell_managers: bool) -> bool:
+    """True for the first claim of `key` only. With `tell_managers` (ADMIN_CHAT_ID is set) the alert's `text` is
+    queued for the managers' group in the same transaction, so it is queued exactly once, even across a crash;
+    the queue's sender (handlers.admin.desk) retries, follows a moved group and waits for one that refuses the bot."""
+    async with pool.acquire() as conn, conn.transaction():
+        claimed = await conn.fetchval(
+            "INSERT INTO crm_alerts (key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key",
+            key, text, now,
+        )
+        if claimed is not None and tell_managers:
+            await enqueue_text(conn, None, text)
     return claimed is not None
 
 

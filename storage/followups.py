@@ -9,6 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from storage.crm import mark_for_attention
+from storage.handoffs import enqueue_text
+
 
 @dataclass(frozen=True)
 class SilentChat:
@@ -76,6 +79,28 @@ async def claim(
     return followup_id
 
 
+async def claim_alert(pool: asyncpg.Pool, chat: SilentChat, template: str, text: str, now: datetime) -> bool:
+    """Claim the managers' alert about this silence and queue `text` for their group, in one transaction: False
+    when it was claimed before (another sweep, or before a restart), so it is queued exactly once. The row is
+    'sent' from the moment it is queued: delivery is the queue's (`managers_outbox`, drained by
+    handlers.admin.desk, which retries, follows a moved group and waits for one that refuses the bot). The CRM chat
+    is marked for attention in the same transaction (the CRM sync pushes it)."""
+    async with pool.acquire() as conn, conn.transaction():
+        claimed = await conn.fetchval(
+            """INSERT INTO followups (session_id, after_message_id, kind, sequence, template, claimed_at, sent_at,
+                                      outcome)
+               VALUES ($1, $2, 'alert', 1, $3, $4, $4, 'sent')
+               ON CONFLICT (session_id, after_message_id, kind, sequence) DO NOTHING
+               RETURNING id""",
+            chat.session_id, chat.customer_message_id, template, now,
+        )
+        if claimed is None:
+            return False
+        await enqueue_text(conn, chat.session_id, text)
+        await mark_for_attention(conn, chat.session_id, now)
+    return True
+
+
 async def record_sent(
     pool: asyncpg.Pool, followup_id: int, chat: SilentChat, text: str, tags: list[str], sent_at: datetime,
 ) -> None:
@@ -89,16 +114,9 @@ async def record_sent(
         await conn.execute("UPDATE followups SET sent_at = $2, outcome = 'sent' WHERE id = $1", followup_id, sent_at)
 
 
-async def record_outcome(
-    pool: asyncpg.Pool, followup_id: int, outcome: str, at: datetime, error: str | None = None,
-) -> None:
-    """How a claimed follow-up ended when it is not a nudge stored in the chat: an alert sent, blocked, failed."""
-    await pool.execute(
-        """UPDATE followups SET outcome = $2, sent_at = CASE WHEN $2::text = 'sent' THEN $3::timestamptz END,
-                                error = $4
-           WHERE id = $1""",
-        followup_id, outcome, at, error,
-    )
+async def record_outcome(pool: asyncpg.Pool, followup_id: int, outcome: str, error: str | None = None) -> None:
+    """How a claimed nudge ended when it was not stored in the chat: 'blocked' or 'failed' (`error` says why)."""
+    await pool.execute("UPDATE followups SET outcome = $2, error = $3 WHERE id = $1", followup_id, outcome, error)
 
 
 async def record_failure(pool: asyncpg.Pool, chat: SilentChat, at: datetime, error: str) -> None:

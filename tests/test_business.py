@@ -147,7 +147,7 @@ async def test_managers_handle_an_escalated_business_chat_through_the_connection
 async def test_a_followup_goes_out_through_the_connection(wire: Wire, db: asyncpg.Pool) -> None:
     tg, customer = wire.telegram, 3110
     rules = FollowupRules(delays=(timedelta(hours=4),), timezone=ZoneInfo("Europe/Kyiv"), quiet=None,
-                          managers_chat_id=None)
+                          alert_managers=False)
     async with running_bot(wire) as process:
         connection = await connected_and_answered(tg, customer, "Дякую, подумаю")
         await db.execute("UPDATE agent_sessions SET state = $2 WHERE session_id = $1", str(customer),

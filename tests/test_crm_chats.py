@@ -73,7 +73,7 @@ async def test_with_assignment_on_a_crm_that_cannot_assign_the_status_is_still_d
     assert statuses(sitniks, "a1") == ["Взято в роботу", "AI Увага"]  # each once: recorded done
     assert len(sitniks.calls("PATCH", "/open-api/chats/{chat_id}")) == 2  # tried, 404: the API has no such call
     states = await db.fetch("SELECT state FROM crm_chat_statuses WHERE session_id = '3111'")
-    assert [r["state"] for r in states] == ["done", "done"] and alerts(wire) == []
+    assert [r["state"] for r in states] == ["done", "done"] and await alerts(db) == []
 
 
 async def test_a_chat_the_crm_does_not_list_yet_is_retried_and_its_later_statuses_wait(
@@ -90,7 +90,7 @@ async def test_a_chat_the_crm_does_not_list_yet_is_retried_and_its_later_statuse
     await sync.sweep(T0 + timedelta(seconds=20))
     assert sitniks.chat("late")["status"] == "Виставлено рахунок"
     assert len(sitniks.calls("PATCH", CHAT_STATUS)) == 2
-    [alert] = alerts(wire)  # the AI manager's name is unknown to the CRM: said once
+    [alert] = await alerts(db)  # the AI manager's name is unknown to the CRM: said once
     assert "Нема Такого" in alert
 
 

@@ -24,7 +24,6 @@ from storage.database import open_pool, parse_target
 from tests.harness import Wire
 
 KYIV = ZoneInfo("Europe/Kyiv")
-MANAGERS = -100777
 DELIVERY = {"current_state": "STATE_5_PAYMENT_DELIVERY", "dialog_phase": "WAITING_FOR_DELIVERY_DATA",
             "selected_products": [{"name": "Сукня Анна", "size": "128"}]}
 ASK_DELIVERY = "Чекаю на дані для доставки: ПІБ, телефон, місто та відділення Нової Пошти 📦"
@@ -36,12 +35,12 @@ def at(hour: int, minute: int = 0, day: int = 0) -> datetime:
 
 
 RULES = FollowupRules(delays=(timedelta(hours=4), timedelta(hours=23)), timezone=KYIV,
-                      quiet=(time(21), time(9)), managers_chat_id=MANAGERS)
+                      quiet=(time(21), time(9)), alert_managers=True)
 
 
 @pytest_asyncio.fixture(autouse=True)
 async def clean(db: asyncpg.Pool) -> None:
-    await db.execute("TRUNCATE messages, agent_sessions, followups, users, orders CASCADE")
+    await db.execute("TRUNCATE messages, agent_sessions, followups, users, orders, managers_outbox, crm_chat_statuses CASCADE")
 
 
 @pytest_asyncio.fixture
@@ -172,8 +171,8 @@ async def test_a_customer_who_blocked_the_bot_is_marked_and_never_tried_again(
     assert await db.fetchval("SELECT blocked_at IS NOT NULL FROM users WHERE external_id = $1", str(chat))
     await followups.sweep(at(9, day=1))
     await followups.sweep(at(15, day=1))
-    attempts = [c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) in (chat, MANAGERS)]
-    assert len(attempts) == 1
+    attempts = [c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == chat]
+    assert len(attempts) == 1 and await queued_for_managers(db) == []  # nor are the managers told
     assert await followups_stored(db, chat) == []
 
 
@@ -201,22 +200,36 @@ async def test_managers_are_alerted_once_when_an_order_stalls_after_the_last_nud
     await conversation(db, browsing, {"current_state": "STATE_1_DISCOVERY", "dialog_phase": "DISCOVERY"}, at(10))
     for moment in (at(14), at(9, day=1), at(12, 59, day=1)):
         await followups.sweep(moment)
-    assert wire.telegram.sent_to(MANAGERS) == []
+    assert await queued_for_managers(db) == []
+    assert await attention(db, stalled) == 0
     assert (await followups.sweep(at(13, day=1)))["alerted"] == 1  # four quiet hours after the last nudge
     await followups.sweep(at(18, day=1))
-    [alert] = wire.telegram.sent_to(MANAGERS)
+    [(about, alert)] = await queued_for_managers(db)  # the group's queue delivers it: tests/test_managers_alerts.py
+    assert about == str(stalled)  # in the customer's topic, or a reply to the last message about them
     assert "Оксана Коваль" in alert and str(stalled) in alert and "дані для доставки" in alert
     assert len(wire.telegram.sent_to(stalled)) == 2 and len(wire.telegram.sent_to(browsing)) == 2
+    assert await attention(db, stalled) == 1  # the CRM chat says so too
+
+
+async def queued_for_managers(db: asyncpg.Pool) -> list[tuple[str | None, str]]:
+    rows = await db.fetch("SELECT session_id, payload ->> 'text' AS text FROM managers_outbox ORDER BY id")
+    return [(r["session_id"], r["text"]) for r in rows]
+
+
+async def attention(db: asyncpg.Pool, chat: int) -> int:
+    return await db.fetchval("SELECT count(*) FROM crm_chat_statuses WHERE session_id = $1 AND kind = 'attention'",
+                             str(chat))
 
 
 async def test_without_a_managers_chat_nobody_is_alerted(wire: Wire, db: asyncpg.Pool, followups: Followups) -> None:
     chat = 1181
-    alone = dataclasses.replace(followups, rules=dataclasses.replace(RULES, managers_chat_id=None))
+    alone = dataclasses.replace(followups, rules=dataclasses.replace(RULES, alert_managers=False))
     await conversation(db, chat, DELIVERY, at(10))
     for moment in (at(14), at(9, day=1), at(13, day=1), at(20, day=1)):
         await alone.sweep(moment)
     assert len(wire.telegram.sent_to(chat)) == 2
     assert [c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) != chat] == []
+    assert await queued_for_managers(db) == []
 
 
 async def test_a_follow_up_claimed_before_a_crash_is_not_sent_again(
@@ -299,21 +312,3 @@ async def test_a_chat_telegram_no_longer_knows_fails_once_and_the_sweep_goes_on(
     assert (kind, sequence, outcome, sent) == ("nudge", 1, "failed", False) and "chat not found" in error
     await followups.sweep(at(14, 10))  # a failed nudge is over: not tried again
     assert len([c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == gone]) == 1
-
-
-@pytest.mark.parametrize(("managers_chat", "outcome"), [("gone", "failed"), ("blocked", "blocked")])
-async def test_an_alert_the_managers_chat_refuses_is_recorded_and_not_repeated(
-    wire: Wire, db: asyncpg.Pool, followups: Followups, managers_chat: str, outcome: str
-) -> None:
-    chat = 1195
-    getattr(wire.telegram, managers_chat).add(MANAGERS)  # the group deleted, or the bot kicked from it (403)
-    await conversation(db, chat, DELIVERY, at(10))
-    for moment in (at(14), at(9, day=1)):
-        await followups.sweep(moment)
-    assert (await followups.sweep(at(13, day=1)))["alerted"] == 0
-    await followups.sweep(at(18, day=1))
-    [alert] = [row for row in await outcomes(db, chat) if row[0] == "alert"]
-    assert alert[:4] == ("alert", 1, outcome, False)
-    assert len([c for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) == MANAGERS]) == 1
-    assert await db.fetchval("SELECT count(*) FROM crm_chat_statuses WHERE session_id = $1 AND kind = 'attention'",
-                             str(chat)) == 0  # the CRM is told only about an alert the managers got

@@ -116,7 +116,7 @@ async def test_two_schedulers_on_one_database_send_each_follow_up_once(
     for role, ago in (("user", timedelta(hours=2)), ("assistant", timedelta(hours=2) - timedelta(seconds=3))):
         await db.execute("INSERT INTO messages (session_id, user_id, role, content, created_at) "
                          "VALUES ($1, $1, $2, '…', $3)", str(chat), role, now - ago)
-    rules = FollowupRules((timedelta(hours=1), timedelta(hours=5)), ZoneInfo("Europe/Kyiv"), None, None)
+    rules = FollowupRules((timedelta(hours=1), timedelta(hours=5)), ZoneInfo("Europe/Kyiv"), None, False)
     shop = load_shop(None)
     sweeps = 0
     enough = asyncio.Event()
