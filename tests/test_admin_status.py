@@ -26,15 +26,18 @@ async def test_status_for_admins_and_the_assistant_for_everyone_else(wire: Wire,
     await seed(db)
     async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS) as process:
         tg.send(ADMIN, "/status", first_name="Олена")
-        tg.send(customer, "/status")
-        [status] = await tg.wait_for_messages(ADMIN, 1)
+        [before] = await tg.wait_for_messages(ADMIN, 1)
+        tg.send(customer, "/status")  # one turn at a time: the next figures include its model call
         [answer] = await tg.wait_for_messages(customer, 1)
+        tg.send(ADMIN, "/status", first_name="Олена")
+        _, status = await tg.wait_for_messages(ADMIN, 2)
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{process.health.port}/metrics") as response:
                 metrics = await response.text()
+    assert "Модель: ще не викликалась; помилок за годину: 0/0" in before
     assert status.startswith("📊 Стан бота\nВерсія 0.1.0, працює 0 д 0 год 0 хв")
-    for figure in ("Postgres: працює,", "MB", "Модель: ще не викликалась; помилок за годину: 0/0",
-                   "За годину: оновлень 2, відповідей", "у менеджерів: 1", "Замовлень сьогодні: 1 на 1850 грн",
+    for figure in ("Postgres: працює,", "MB", "Модель: остання відповідь успішна; помилок за годину: 0/",
+                   "За годину: оновлень 3, відповідей", "у менеджерів: 1", "Замовлень сьогодні: 1 на 1850 грн",
                    "CRM: у черзі 0, з помилкою 0", "Витрати на модель: сьогодні $0.00, цього місяця $0.00",
                    "• followups: ", "успішно"):
         assert figure in status
