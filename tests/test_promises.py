@@ -11,6 +11,7 @@ from bot.shop import load_shop
 from handlers.replies import utf16_len
 from tests.fakes.telegram_limits import TEXT_LIMIT
 from tests.harness import Wire, running_bot
+from tests.pacing import too_fast
 
 SHOP = load_shop(None)
 
@@ -59,3 +60,17 @@ async def test_a_reply_longer_than_one_message_arrives_whole_in_parts_telegram_a
     refused = [c for c in wire.telegram.calls_of("sendMessage") if c.params.get("_failed")]
     assert refused == [] and len(parts) == 2
     assert all(utf16_len(p) <= TEXT_LIMIT for p in parts) and "\n\n".join(parts) == long_bubble
+
+
+async def test_replies_to_many_chats_at_once_keep_the_overall_rate(wire: Wire, db: asyncpg.Pool) -> None:
+    chats, per_second = (4104, 4105, 4106), 12  # Telegram's is 30 a second; the test keeps the shape, not the wait
+    bubbles = [f"Частина {n}." for n in range(1, 9)]
+    wire.openai.script = lambda request: json.dumps(
+        {"bubbles": bubbles, "next_state": "STATE_1_DISCOVERY", "show_products": []}, ensure_ascii=False)
+    async with running_bot(wire, outbound_per_second=str(per_second)):
+        for chat in chats:
+            wire.telegram.send(chat, "Розкажіть усе")
+        await wire.telegram.wait_for(lambda: all(len(wire.telegram.sent_to(c)) == len(bubbles) for c in chats))
+    sent = [c.at for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) in chats]
+    assert all(wire.telegram.sent_to(c) == bubbles for c in chats)  # every chat got all of it, in order
+    assert len(sent) == 24 and too_fast(sent, 1 / per_second) == []
