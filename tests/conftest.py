@@ -50,7 +50,8 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest_asyncio.fixture
 async def wire(database_url: str) -> AsyncIterator[Wire]:
-    telegram, openai = FakeTelegram(), FakeOpenAI()
+    refusals: list[str] = []  # what either fake refused as the real service would: named when a wait times out
+    telegram, openai = FakeTelegram(refusals), FakeOpenAI(refusals)
     await telegram.start()
     await openai.start()
     yield Wire(telegram, openai, database_url)

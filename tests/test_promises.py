@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import asyncpg
+import pytest
 
 from bot.shop import load_shop
 from handlers.replies import utf16_len
@@ -74,3 +75,12 @@ async def test_replies_to_many_chats_at_once_keep_the_overall_rate(wire: Wire, d
     sent = [c.at for c in wire.telegram.calls_of("sendMessage") if int(c.params["chat_id"]) in chats]
     assert all(wire.telegram.sent_to(c) == bubbles for c in chats)  # every chat got all of it, in order
     assert len(sent) == 24 and too_fast(sent, 1 / per_second) == []
+
+
+async def test_a_wait_that_times_out_names_what_the_fakes_refused(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 4107
+    wire.telegram.gone.add(chat)  # the bot's answer is refused: 400 chat not found
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Привіт")
+        with pytest.raises(AssertionError, match="Telegram sendMessage 400: Bad Request: chat not found"):
+            await wire.telegram.wait_for_messages(chat, 1, timeout=3)

@@ -75,8 +75,10 @@ def embedding_of(text: str) -> list[float]:
 
 
 class FakeOpenAI(LocalServer):
-    def __init__(self) -> None:
+    def __init__(self, refusals: list[str] | None = None) -> None:
+        """`refusals`: where what this fake refuses is written down (shared with the other fakes of a test)."""
         super().__init__()
+        self.refusals = refusals if refusals is not None else []  # what the real API would have refused, in order
         self.requests: list[dict[str, Any]] = []
         self.embedding_requests: list[dict[str, Any]] = []
         self.script: Script = echo
@@ -118,12 +120,23 @@ class FakeOpenAI(LocalServer):
         self._rate_limits.extend([retry_after] * times)
 
     async def wait_for_requests(self, count: int, timeout: float = 15) -> None:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.requests) >= count), timeout)
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(lambda: len(self.requests) >= count), timeout)
+        except TimeoutError:
+            if self.refusals:
+                raise AssertionError(f"waited {timeout} s in vain; the fakes refused: {self.refusals}") from None
+            raise
+
+    def _noted(self, request: web.Request, refused: web.Response | None) -> web.Response | None:
+        """`refused` (an answer the real API gives to a request it refuses), written down on the way out."""
+        if refused is not None:
+            self.refusals.append(f"OpenAI {request.path} {refused.status}: {refused.text}")
+        return refused
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
-        refused = refused_key(request) or refused_format(body)
+        refused = self._noted(request, refused_key(request) or refused_format(body))
         if refused is not None:
             return refused
         self.requests.append(body)
@@ -153,7 +166,7 @@ class FakeOpenAI(LocalServer):
         })
 
     async def _embeddings(self, request: web.Request) -> web.Response:
-        refused = refused_key(request)
+        refused = self._noted(request, refused_key(request))
         if refused is not None:
             return refused
         body = await request.json()
@@ -168,7 +181,7 @@ class FakeOpenAI(LocalServer):
 
 
     async def _transcription(self, request: web.Request) -> web.Response:
-        refused = refused_key(request)
+        refused = self._noted(request, refused_key(request))
         if refused is not None:
             return refused
         form = await request.post()

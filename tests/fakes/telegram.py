@@ -48,9 +48,11 @@ class Call:
 
 
 class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
-    def __init__(self) -> None:
+    def __init__(self, refusals: list[str] | None = None) -> None:
+        """`refusals`: where what this fake refuses is written down (shared with the other fakes of a test)."""
         super().__init__()
         self.calls: list[Call] = []
+        self.refusals = refusals if refusals is not None else []  # what the real API would have refused, in order
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1)
@@ -160,9 +162,15 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         return set(self._delivered)
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 15) -> None:
-        """Wait until `condition()` holds; it is re-checked on every API call, never by sleeping."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+        """Wait until `condition()` holds; it is re-checked on every API call, never by sleeping. When it does not
+        within `timeout` seconds, AssertionError names what the fakes refused meanwhile (the likely reason)."""
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+        except TimeoutError:
+            if self.refusals:
+                raise AssertionError(f"waited {timeout} s in vain; the fakes refused: {self.refusals}") from None
+            raise
 
     async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 15) -> list[str]:
         await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, timeout)
@@ -177,6 +185,11 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
 
         asyncio.get_running_loop().create_task(notify())
 
+    def _refused(self, method: str, params: dict[str, Any], status: int, description: str) -> web.Response:
+        """An answer the real API gives to a call it refuses (not an error a test asked for): written down."""
+        self.refusals.append(f"Telegram {method} {status}: {description}")
+        return self._error(params, status, description)
+
     @staticmethod
     def _error(params: dict[str, Any], status: int, description: str, **parameters: Any) -> web.Response:
         params["_failed"] = True
@@ -189,6 +202,7 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:  # Telegram: 401 for a token it does not know, 404 for no token
             valid = ":" in request.match_info["token"]
+            self.refusals.append(f"Telegram {method} {401 if valid else 404}: token {request.match_info['token']!r}")
             return web.json_response({"ok": False, "error_code": 401 if valid else 404,
                                       "description": "Unauthorized" if valid else "Not Found"},
                                      status=401 if valid else 404)
@@ -204,25 +218,23 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
                 return self._error(params, status, description, **(parameters or {}))
             refusal = self._business_refusal(method, params)
             if refusal is not None:
-                return self._error(params, 400, refusal)
+                return self._refused(method, params, 400, refusal)
             if method == "getFile" and self._file_sizes.get(params["file_id"], 0) > DOWNLOAD_LIMIT:
-                return self._error(params, 400, "Bad Request: file is too big")
+                return self._refused(method, params, 400, "Bad Request: file is too big")
             if method == "getUpdates":
                 updates = await self._get_updates(params)
                 if updates is None:
-                    return self._error(params, 409, CONFLICT)
+                    return self._refused(method, params, 409, CONFLICT)
                 return web.json_response({"ok": True, "result": updates})
             try:
                 self._refuse(method, params)
             except Refused as refused:
-                return self._error(params, refused.status, refused.description)
+                return self._refused(method, params, refused.status, refused.description)
             if method == "sendMessage":
                 self._delivered.setdefault(int(params["chat_id"]), []).append(params.get("text", ""))
             copied = (int(params.get("from_chat_id") or 0), int(params.get("message_id") or 0))
             if method == "copyMessage" and copied not in self._messages:
-                params["_failed"] = True
-                return web.json_response({"ok": False, "error_code": 400,
-                                          "description": "Bad Request: message to copy not found"}, status=400)
+                return self._refused(method, params, 400, "Bad Request: message to copy not found")
             return web.json_response({"ok": True, "result": self._result(method, params)})
         finally:
             self._notify()
