@@ -31,8 +31,8 @@ def script(request: dict[str, Any]) -> str:
     schema = request.get("response_format", {}).get("json_schema", {}).get("name")
     if schema == "customer_facts":
         return json.dumps({"facts": facts_of(request["messages"][-1]["content"])}, ensure_ascii=False)
-    return json.dumps({"bubbles": [f"Відповідь на: {last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY"},
-                      ensure_ascii=False)
+    return json.dumps({"bubbles": [f"Відповідь на: {last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY",
+                       "show_products": []}, ensure_ascii=False)
 
 
 async def test_the_next_visit_prompt_holds_this_familys_memory_only(wire: Wire, db: asyncpg.Pool) -> None:

@@ -23,7 +23,7 @@ def call(name: str, **args: Any) -> dict[str, Any]:
 
 
 def say(*bubbles: str, state: str) -> str:
-    return json.dumps({"bubbles": list(bubbles), "next_state": state}, ensure_ascii=False)
+    return json.dumps({"bubbles": list(bubbles), "next_state": state, "show_products": []}, ensure_ascii=False)
 
 
 def tool_result(request: dict[str, Any]) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ answered `{"text", "usage"}` with token usage as the API reference documents for
 answer from `transcripts`, keyed by the audio's bytes. Requests are recorded; answers can be held at a gate (to kill
 a process mid-call) or turned into HTTP errors. Like the real API it answers 401 to any key but `API_KEY`, 400 to a
 strict json_schema that strict mode does not accept, and 429 with Retry-After when told
-(tests/fakes/openai_limits.py).
+(tests/fakes/openai_limits.py). A scripted JSON answer to a strict json_schema request is held to that schema (the
+real API's answers always match it): one that does not is answered 500 and written down in `refusals`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.openai_limits import rate_limited, refused_format, refused_key
+from tests.fakes.openai_limits import rate_limited, refused_format, refused_key, schema_mismatch
 from tests.fakes.server import LocalServer
 
 Reply = str | dict[str, Any]  # text, or a full assistant message (e.g. with tool_calls)
@@ -153,6 +154,10 @@ class FakeOpenAI(LocalServer):
         if inspect.isawaitable(reply):
             reply = await reply
         message = {"role": "assistant", "content": reply} if isinstance(reply, str) else dict(reply)
+        mismatch = schema_mismatch(body, message.get("content"))
+        if mismatch is not None:  # the script is wrong, not the product: fail the test, naming it
+            self.refusals.append(f"OpenAI script: {mismatch}")
+            return web.json_response({"error": {"message": mismatch, "type": "server_error"}}, status=500)
         finish_reason = message.pop("finish_reason", None) or ("tool_calls" if message.get("tool_calls") else "stop")
         message.setdefault("refusal", None)
         prompt_tokens = sum(len(json.dumps(m, ensure_ascii=False)) // 4 for m in body["messages"])

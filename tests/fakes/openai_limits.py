@@ -4,8 +4,10 @@ guide "Structured Outputs" → "Supported schemas": in strict mode every object 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import jsonschema
 from aiohttp import web
 
 API_KEY = "sk-test-key-for-fake"
@@ -77,3 +79,17 @@ def refused_format(body: dict[str, Any]) -> web.Response | None:
         return None
     return error(400, f"Invalid schema for response_format '{spec.get('name')}': {problem}",
                  "invalid_request_error", "invalid_json_schema", "response_format")
+
+
+def schema_mismatch(body: dict[str, Any], content: Any) -> str | None:
+    """Why a scripted answer could not come from the real API: in strict mode the model's JSON always matches the
+    request's json_schema (OpenAI, Structured Outputs), so a JSON answer that does not is a script the product was
+    never going to see; None when it matches, or when the request is not strict or the answer is plain text."""
+    spec = (body.get("response_format") or {}).get("json_schema") or {}
+    if not spec.get("strict") or not isinstance(content, str) or content.strip()[:1] not in ("{", "["):
+        return None
+    try:
+        jsonschema.validate(json.loads(content), spec["schema"])
+    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
+        return f"the answer does not match the json_schema '{spec.get('name')}': {str(exc).splitlines()[0]}"
+    return None
