@@ -15,7 +15,7 @@ from agent.vision import RESPONSE_FORMAT as PHOTO_FORMAT
 from memory.extract import RESPONSE_FORMAT as FACTS_FORMAT
 from memory.summaries import RESPONSE_FORMAT as SUMMARY_FORMAT
 from tests.fakes.openai_api import last_user_text
-from tests.fakes.openai_limits import strict_schema_problem
+from tests.fakes.openai_limits import schema_mismatch, strict_schema_problem
 from tests.harness import Wire, running_bot
 
 APOLOGY = "Вибачте, у мене зараз технічна затримка 🙏"
@@ -32,6 +32,15 @@ def test_the_fake_refuses_a_schema_strict_mode_would_refuse() -> None:
     assert "'additionalProperties' is required" in str(strict_schema_problem(loose))
     partial = {**loose, "additionalProperties": False, "required": []}
     assert "Missing 'bubbles'" in str(strict_schema_problem(partial))
+
+
+def test_the_fake_holds_a_scripted_answer_to_the_schema_the_request_carried() -> None:
+    request = {"response_format": REPLY_FORMAT}
+    complete = {"bubbles": ["Привіт!"], "next_state": "STATE_1_DISCOVERY", "show_products": []}
+    assert schema_mismatch(request, json.dumps(complete)) is None
+    without_products = {k: v for k, v in complete.items() if k != "show_products"}
+    assert "'show_products' is a required property" in str(schema_mismatch(request, json.dumps(without_products)))
+    assert "is not one of" in str(schema_mismatch(request, json.dumps({**complete, "next_state": "STATE_9"})))
 
 
 async def test_a_refused_key_is_named_in_the_log_the_customer_gets_the_apology_and_an_answer_after_the_fix(
