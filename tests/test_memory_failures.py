@@ -67,6 +67,7 @@ async def test_malformed_facts_are_dropped_one_by_one(
     llm, embed = model
     broken = [{**GOOD, "importance": 7}, {**GOOD, "fact_type": "мрія"}, {"content": "без полів"}]
     wire.openai.script = lambda request: json.dumps({"facts": [*broken, GOOD]}, ensure_ascii=False)
+    wire.openai.hold_to_schema = False  # facts strict mode should make impossible, guarded anyway
     await remember_turn(db, llm, embed, "8003", "8003", "Марійка любить жовтий", "Гарний вибір!")
     assert await facts_of(db, "8003") == ["Марійка любить жовтий колір"]
 
