@@ -6,7 +6,12 @@ from enum import StrEnum
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AnyMessage
-from langgraph.graph.message import add_messages
+from langgraph.graph.message import Messages, add_messages
+
+# The dialog keeps this many of its latest messages verbatim (12 exchanges, follow-up nudges among them). What came
+# before is carried by the dialog's structured state (stage, cart, customer, order) and the customer's memory and
+# summaries, so a chat's checkpoint and the model's context stay the same size however long the chat goes on.
+KEPT_MESSAGES = 24
 
 
 class Stage(StrEnum):
@@ -74,8 +79,13 @@ class Customer(TypedDict, total=False):
     confirmed: bool
 
 
+def recent_messages(kept: Messages, new: Messages) -> list[AnyMessage]:
+    """LangGraph's `add_messages` (ids replace, RemoveMessage removes), then only the latest KEPT_MESSAGES."""
+    return list(add_messages(kept, new))[-KEPT_MESSAGES:]  # type: ignore[arg-type]
+
+
 class Dialog(TypedDict, total=False):
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], recent_messages]
     stage: str
     phase: str
     cart: list[CartLine]

@@ -55,6 +55,7 @@ from memory.retrieve import memory_for_prompt
 from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
 from jobs.scheduler import Scheduler, utc_now
+from storage.checkpoints import LatestCheckpointSaver
 from storage.database import (
     DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
 )
@@ -74,7 +75,7 @@ async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[Data
     target = parse_target(url, settings.database_transaction_pooler)
     checkpoint_pool = await open_checkpoint_pool(target, size=settings.database_pool_size)
     stack.push_async_callback(checkpoint_pool.close)
-    saver = AsyncPostgresSaver(checkpoint_pool)
+    saver = LatestCheckpointSaver(checkpoint_pool)
     conn = await connect(target)
     try:
         await migrate(conn)

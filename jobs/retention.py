@@ -1,6 +1,7 @@
 """Nightly retention: finished chats keep only their latest checkpoint (the whole conversation is in it, so the
-chat resumes as before), handled inbox rows, sent managers' messages and old trace snapshots go. Messages and
-orders are kept. A step or a chat that fails is logged and counted; the rest of the sweep goes on."""
+chat resumes as before; each turn already deletes the older ones, this cleans what databases kept before that),
+handled inbox rows, sent managers' messages and old trace snapshots go. Messages and orders are kept. A step or a
+chat that fails is logged and counted; the rest of the sweep goes on."""
 
 from __future__ import annotations
 

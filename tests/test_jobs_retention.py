@@ -31,6 +31,15 @@ async def checkpoints(db: asyncpg.Pool, chat: int) -> int:
     return await db.fetchval("SELECT count(*) FROM checkpoints WHERE thread_id = $1", str(chat))
 
 
+async def with_old_history(db: asyncpg.Pool, chat: int) -> None:
+    """An older checkpoint beside the latest, as a database written before turns pruned their own history has."""
+    await db.execute(
+        """INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
+                                    metadata)
+           SELECT thread_id, checkpoint_ns, '0' || checkpoint_id, NULL, type, checkpoint, metadata
+           FROM checkpoints WHERE thread_id = $1""", str(chat))
+
+
 async def test_a_finished_chat_keeps_one_checkpoint_and_resumes_with_its_history(
     wire: Wire, db: asyncpg.Pool, retention: Retention
 ) -> None:
@@ -42,6 +51,8 @@ async def test_a_finished_chat_keeps_one_checkpoint_and_resumes_with_its_history
         for count, text in enumerate(("Є костюми на хлопчика?", "На 5 років"), start=1):
             wire.telegram.send(ongoing, text)
             await wire.telegram.wait_for_messages(ongoing, count)
+        for chat in (finished, ongoing):
+            await with_old_history(db, chat)
         ongoing_before = await checkpoints(db, ongoing)
         assert await checkpoints(db, finished) > 1 and ongoing_before > 1
         await db.execute("""UPDATE agent_sessions SET state = state || '{"current_state": "STATE_7_END"}'

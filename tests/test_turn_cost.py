@@ -1,0 +1,57 @@
+"""What a turn costs: a long chat's storage and the model's context stay bounded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from agent.state import KEPT_MESSAGES
+from tests.fakes.openai_api import last_user_text
+from tests.harness import Wire, running_bot
+
+# A reply as long as a real one (three bubbles, ~500 characters of Ukrainian).
+_BUBBLE = "Ця сукня з бавовни, м'яка й приємна до тіла, на зріст 128 підійде розмір 122-128 із запасом на ріст. "
+
+
+def long_reply(request: dict[str, Any]) -> str:
+    if request.get("response_format", {}).get("json_schema", {}).get("name") == "customer_facts":
+        return json.dumps({"facts": []})
+    return json.dumps({"bubbles": [f"Про «{last_user_text(request)}»: {_BUBBLE}", _BUBBLE, _BUBBLE],
+                       "next_state": "STATE_1_DISCOVERY", "show_products": []}, ensure_ascii=False)
+
+
+async def checkpoint_bytes(db: asyncpg.Pool, chat: int) -> tuple[int, int]:
+    """How many checkpoints the chat keeps, and the bytes of everything LangGraph keeps for it (uncompressed)."""
+    return await db.fetchrow(
+        """SELECT (SELECT count(*) FROM checkpoints WHERE thread_id = $1),
+                  (SELECT coalesce(sum(octet_length(c.checkpoint::text) + octet_length(c.metadata::text)), 0)
+                   FROM checkpoints c WHERE thread_id = $1)
+                + (SELECT coalesce(sum(octet_length(b.blob)), 0) FROM checkpoint_blobs b WHERE thread_id = $1)
+                + (SELECT coalesce(sum(octet_length(w.blob)), 0) FROM checkpoint_writes w WHERE thread_id = $1)""",
+        str(chat))
+
+
+async def test_a_forty_turn_chat_keeps_one_bounded_checkpoint_and_a_bounded_prompt(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 1701
+    wire.openai.script = long_reply
+    async with running_bot(wire, llm_turns_per_hour=1000):
+        for turn in range(1, 41):
+            wire.telegram.send(chat, f"Питання номер {turn}: а що з розміром?")
+            await wire.telegram.wait_for_messages(chat, 3 * turn)
+            if turn == 20:
+                kept_at_20 = await checkpoint_bytes(db, chat)
+        kept_at_40 = await checkpoint_bytes(db, chat)
+    assert kept_at_40[0] == 1 and kept_at_20[0] == 1
+    assert kept_at_40[1] <= 60_000  # was ~600 KB when every checkpoint and blob version was kept
+    assert kept_at_40[1] < kept_at_20[1] * 1.1  # no longer growing with the chat
+    prompts = [r["messages"] for r in wire.openai.requests_for("reply")]
+    dialog = [m for m in prompts[-1] if m["role"] != "system"]
+    assert len(dialog) <= KEPT_MESSAGES
+    assert dialog[-1]["content"] == "Питання номер 40: а що з розміром?"
+    assert dialog[-2]["role"] == "assistant" and "Питання номер 39" in dialog[-2]["content"]
+    sizes = [len(json.dumps(p, ensure_ascii=False)) for p in prompts]
+    assert sizes[-1] < sizes[19] * 1.1  # the model's context stopped growing too
