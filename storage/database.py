@@ -75,12 +75,20 @@ async def connect(target: DatabaseTarget) -> asyncpg.Connection:
     return await asyncpg.connect(target.url, statement_cache_size=0 if target.transaction_pooler else 100)
 
 
+async def _session_unchanged(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool: the project takes only transaction-level advisory
+    locks and never LISTENs, SETs or holds cursors; asyncpg still rolls back a transaction left open before calling
+    this. Its default reset (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`) is a round trip
+    and a transaction of its own for every query run through the pool."""
+
+
 async def open_pool(target: DatabaseTarget, size: int) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         target.url,
         min_size=1,
         max_size=size,
         init=_prepare_connection,
+        reset=_session_unchanged,
         statement_cache_size=0 if target.transaction_pooler else 100,
         command_timeout=30,
     )
