@@ -67,10 +67,12 @@ def not_an_answer(completion: ChatCompletion, structured: bool) -> str | None:
 
 @dataclass(frozen=True)
 class Price:
-    """USD per one million tokens."""
+    """USD per one million tokens; `cached_input` for prompt tokens served from the provider's prompt cache (None:
+    the provider gives no discount, they cost `input`)."""
 
     input: Decimal
     output: Decimal
+    cached_input: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,14 @@ class Llm:
         self.model = model
         self._prices = prices
 
-    def cost(self, model: str, tokens_in: int, tokens_out: int) -> Decimal:
+    def cost(self, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> Decimal:
+        """USD for one call; `tokens_cached` of the `tokens_in` are counted at the cached price."""
         price = self._prices.get(model)
         if price is None:
             return Decimal(0)
-        return (price.input * tokens_in + price.output * tokens_out) / _MILLION
+        cached = price.input if price.cached_input is None else price.cached_input
+        return (price.input * (tokens_in - tokens_cached) + cached * tokens_cached
+                + price.output * tokens_out) / _MILLION
 
     async def chat(self, ctx: CallContext, messages: list[dict[str, Any]], **options: Any) -> ChatCompletion:
         """One answer of the model; a non-answer is traced as an ERROR and asked once more (with RETRY_BUDGET
@@ -147,12 +152,15 @@ class Llm:
         usage = completion.usage
         tokens_in = usage.prompt_tokens if usage else 0
         tokens_out = usage.completion_tokens if usage else 0
+        # OpenAI API reference, the chat completion object: usage.prompt_tokens_details.cached_tokens.
+        details = usage.prompt_tokens_details if usage else None
+        tokens_cached = (details.cached_tokens or 0) if details else 0
         output = completion.choices[0].message.model_dump(exclude_none=True) if completion.choices else {}
         reason = not_an_answer(completion, "response_format" in options)
         if reason is not None:
             output = {**output, "no_answer": reason}
         await self._trace(ctx, model, started, messages, output, "SUCCESS" if reason is None else "ERROR",
-                          None if reason is None else _CATEGORY[reason], tokens_in, tokens_out)
+                          None if reason is None else _CATEGORY[reason], tokens_in, tokens_out, tokens_cached)
         return completion
 
     async def transcribe(self, ctx: CallContext, audio: bytes, filename: str, model: str) -> str:
@@ -177,7 +185,7 @@ class Llm:
 
     async def _trace(
         self, ctx: CallContext, model: str, started: float, messages: Any, output: Any, status: str,
-        error_category: str | None, tokens_in: int, tokens_out: int,
+        error_category: str | None, tokens_in: int, tokens_out: int, tokens_cached: int = 0,
     ) -> None:
         # Whatever the customer is called or lives: recorded earlier, recorded in this dialog, or given to a tool
         # in this very answer (the customer's message in `messages` said it before any tool recorded it).
@@ -187,7 +195,7 @@ class Llm:
             session_id=ctx.session_id, user_id=ctx.user_id, trace_id=ctx.trace_id, node_name=ctx.node_name,
             state_name=ctx.state_name, model_name=model, status=status, error_category=error_category,
             latency_ms=(time.perf_counter() - started) * 1000, tokens_in=tokens_in, tokens_out=tokens_out,
-            cost=self.cost(model, tokens_in, tokens_out),
+            tokens_cached=tokens_cached, cost=self.cost(model, tokens_in, tokens_out, tokens_cached),
             input_snapshot={"prompt_version": ctx.prompt_version, "messages": hide(_snapshot(messages), words)},
             output_snapshot=hide(_snapshot(output), words),
         ))

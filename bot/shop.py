@@ -81,8 +81,10 @@ def load_shop(path: Path | None) -> Shop:
 
 def _prices(raw: dict[str, Any], source: object) -> dict[str, Price]:
     try:
-        return {model: Price(Decimal(str(p["input"])), Decimal(str(p["output"]))) for model, p in raw.items()}
-    except (KeyError, TypeError, InvalidOperation):
+        return {model: Price(Decimal(str(p["input"])), Decimal(str(p["output"])),
+                             None if p.get("cached_input") is None else Decimal(str(p["cached_input"])))
+                for model, p in raw.items()}
+    except (KeyError, TypeError, AttributeError, InvalidOperation):
         raise ConfigError(f"SHOP_FILE: llm_prices in {source} need input and output numbers per model") from None
 
 

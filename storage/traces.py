@@ -29,6 +29,7 @@ class LlmCall:
     cost: Decimal
     input_snapshot: Any
     output_snapshot: Any
+    tokens_cached: int = 0  # of tokens_in, served from the provider's prompt cache
 
 
 async def record_llm_call(pool: asyncpg.Pool, call: LlmCall) -> None:
@@ -36,16 +37,18 @@ async def record_llm_call(pool: asyncpg.Pool, call: LlmCall) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             """INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
-                                       status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+                                       status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
+                                       tokens_cached)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
             call.session_id, call.trace_id, call.node_name, call.state_name, clean(call.input_snapshot)[0],
             clean(call.output_snapshot)[0], call.status, call.error_category, call.latency_ms, call.tokens_in,
-            call.tokens_out, call.cost, call.model_name,
+            call.tokens_out, call.cost, call.model_name, call.tokens_cached,
         )
         if call.tokens_in or call.tokens_out:
             await conn.execute(
-                "INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost) VALUES ($1, $2, $3, $4, $5)",
-                call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost,
+                """INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost, call.tokens_cached,
             )
 
 

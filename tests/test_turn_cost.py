@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -55,3 +56,28 @@ async def test_a_forty_turn_chat_keeps_one_bounded_checkpoint_and_a_bounded_prom
     assert dialog[-2]["role"] == "assistant" and "Питання номер 39" in dialog[-2]["content"]
     sizes = [len(json.dumps(p, ensure_ascii=False)) for p in prompts]
     assert sizes[-1] < sizes[19] * 1.1  # the model's context stopped growing too
+
+
+async def test_cached_prompt_tokens_are_recorded_and_cost_the_cached_price(wire: Wire, db: asyncpg.Pool) -> None:
+    first, second = 1702, 1703
+    wire.openai.script = long_reply
+    async with running_bot(wire, llm_turns_per_hour=1000):
+        for chat in (first, second):
+            for turn in range(1, 7):
+                wire.telegram.send(chat, f"Питання номер {turn}: а що з розміром?")
+                await wire.telegram.wait_for_messages(chat, 3 * turn)
+    prompts = [r["messages"] for r in wire.openai.requests_for("reply")]
+    # The static prefix is byte-identical across turns and customers; what changes comes after it.
+    assert len({json.dumps(p[0], ensure_ascii=False) for p in prompts}) == 1
+    traces = await db.fetch(
+        """SELECT tokens_in, tokens_out, tokens_cached, cost FROM llm_traces
+           WHERE node_name = 'sales' AND session_id = $1 ORDER BY created_at""", str(first))
+    cached = [t for t in traces if t["tokens_cached"]]
+    assert cached and traces[0]["tokens_cached"] == 0  # a later turn re-sends the earlier one's prefix
+    for t in traces:  # gpt-4o-mini in the shop file: 0.15 input, 0.075 cached input, 0.60 output per 1M tokens
+        expected = (Decimal("0.15") * (t["tokens_in"] - t["tokens_cached"]) + Decimal("0.075") * t["tokens_cached"]
+                    + Decimal("0.60") * t["tokens_out"]) / 1_000_000
+        assert t["cost"] == round(expected, 6)
+    usage = await db.fetchval("SELECT sum(tokens_cached) FROM llm_usage WHERE user_id = $1", first)
+    assert usage == sum(t["tokens_cached"] for t in await db.fetch(
+        "SELECT tokens_cached FROM llm_traces WHERE session_id = $1", str(first)))

@@ -34,6 +34,22 @@ Reply = str | dict[str, Any]  # text, or a full assistant message (e.g. with too
 Script = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
 
 EMBEDDING_DIMENSIONS = 1536
+# OpenAI's prompt caching (platform docs, "Prompt caching"): automatic for prompts of 1,024 tokens or more, a hit
+# needs an exact prefix match with a recent prompt, and cached tokens come in 128-token steps from 1,024 on.
+CACHE_MIN_TOKENS, CACHE_STEP = 1024, 128
+_RECENT_PROMPTS = 32
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of `a` and `b` (a binary search over C-speed slice compares)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def last_user_text(request: dict[str, Any]) -> str:
@@ -94,6 +110,7 @@ class FakeOpenAI(LocalServer):
         self.transcripts: dict[bytes, str] = {}  # audio bytes → what was said in it
         self.transcription_requests: list[dict[str, Any]] = []
         self._transcription_errors: list[int] = []
+        self._recent: list[tuple[str, str]] = []  # (tools and schema, messages) of recent prompts, as JSON
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
@@ -170,8 +187,18 @@ class FakeOpenAI(LocalServer):
             "model": body["model"],
             "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": self._cached_tokens(body, prompt_tokens)}},
         })
+
+    def _cached_tokens(self, body: dict[str, Any], prompt_tokens: int) -> int:
+        """Tokens of this prompt's prefix that a recent prompt with the same tools and schema began with."""
+        head = json.dumps([body.get("tools"), body.get("response_format")], ensure_ascii=False)
+        text = json.dumps(body["messages"], ensure_ascii=False)
+        shared = max((shared_prefix(text, seen) for same, seen in self._recent if same == head), default=0)
+        self._recent = [*self._recent[-(_RECENT_PROMPTS - 1):], (head, text)]
+        tokens = min(shared // 4, prompt_tokens)
+        return 0 if tokens < CACHE_MIN_TOKENS else tokens // CACHE_STEP * CACHE_STEP
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         refused = self._noted(request, refused_key(request))
