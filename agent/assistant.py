@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -89,6 +90,7 @@ class SalesAssistant:
     async def answer(self, turn: CustomerTurn, apologise: bool = True) -> Reply:
         """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
         reported unanswered so its lane retries it."""
+        started = datetime.now(UTC)
         await self._store_question(turn)
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
@@ -99,7 +101,7 @@ class SalesAssistant:
         try:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
-                 "pictures": [], "talked": False, "said": ""},
+                 "pictures": [], "talked": False, "said": "", "learned": None},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
                 # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the
@@ -114,9 +116,8 @@ class SalesAssistant:
         # Saved before the memory write starts: its trace masks the names and city this turn recorded.
         await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
         if result.get("talked"):
-            # What memory learns from is what the model was allowed to read: screened words only.
-            self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("said", ""),
-                                     "\n\n".join(bubbles))
+            # Proposed by the model that read only the screened words of the customer.
+            self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("learned"), started)
         return Reply(bubbles, cards=tuple(result.get("cards") or ()),
                      pictures=tuple(result.get("pictures") or ()), asks_phone=_asks_phone(result))
 

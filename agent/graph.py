@@ -74,6 +74,7 @@ class State(Dialog, total=False):
     pictures: list[str]  # links to the shop's pictures (a size chart) sent after the bubbles; reset every turn
     memory: str
     talked: bool  # the model answered this turn (not the guard or a fixed text): worth remembering
+    learned: Any  # the facts the model proposes to remember of this turn (its answer's `facts`); reset every turn
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""), state.get("said", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
-            "outbox": bubbles, "talked": True, "cards": [card(draft.products[sku]) for sku in draft.shown],
-            "pictures": draft.pictures,
+            "outbox": bubbles, "talked": True, "learned": draft.facts,
+            "cards": [card(draft.products[sku]) for sku in draft.shown], "pictures": draft.pictures,
             "stage": draft.stage, "phase": draft.phase, "cart": draft.cart,
             "customer": draft.customer, "payment_method": draft.payment_method, "order_id": draft.order_id,
             "metadata": {**(state.get("metadata") or {}), "quoted_amounts": sorted(quoted),

@@ -17,6 +17,8 @@ from agent.prices import Backing, Claim, Kind, OutputCheck, Problem
 from agent.state import Dialog, Phase, Stage, next_stage
 from agent.tools import SPECS, Draft, SalesTools
 from bot.shop import Shop
+from memory.extract import FACT_SCHEMA
+from memory.extract import instructions as memory_instructions
 
 log = structlog.get_logger(__name__)
 
@@ -33,10 +35,13 @@ _CORRECTIONS = {
 }
 
 REPLY_FORMAT = {"type": "json_schema", "json_schema": {"name": "reply", "strict": True, "schema": {
-    "type": "object", "additionalProperties": False, "required": ["bubbles", "next_state", "show_products"],
+    "type": "object", "additionalProperties": False,
+    "required": ["bubbles", "next_state", "show_products", "facts"],
     "properties": {"bubbles": {"type": "array", "items": {"type": "string"}},
                    "next_state": {"type": "string", "enum": [s.value for s in Stage]},
-                   "show_products": {"type": "array", "items": {"type": "string"}}}}}}
+                   "show_products": {"type": "array", "items": {"type": "string"}},
+                   # What to remember of the customer's message: in this answer, not in a second model call.
+                   "facts": {"type": "array", "items": FACT_SCHEMA}}}}}
 
 
 def load_prompts(shop: Shop) -> tuple[str, dict[str, str], str]:
@@ -48,8 +53,10 @@ def load_prompts(shop: Shop) -> tuple[str, dict[str, str], str]:
     missing = [s.value for s in Stage if s.value not in stages]
     if missing:
         raise ValueError(f"agent/prompts/stages.uk.yaml has no instructions for {missing[0]}")
-    version = hashlib.sha256((system + stages_text).encode()).hexdigest()[:12]
-    return system.format(persona=shop.persona, shop=shop.name), stages, version
+    memory = memory_instructions()
+    version = hashlib.sha256((system + stages_text + memory).encode()).hexdigest()[:12]
+    # Static text first, the same for every turn and customer, so the provider's prompt cache can serve it.
+    return system.format(persona=shop.persona, shop=shop.name) + "\n\n" + memory, stages, version
 
 
 def as_openai(messages: list[AnyMessage]) -> list[dict[str, Any]]:
@@ -172,6 +179,7 @@ class SalesAgent:
             log.warning("reply_without_state")  # the stage stays
         # Only products a tool returned this turn: the model cannot put an unknown sku on a card.
         draft.shown = [sku for sku in data.get("show_products") or [] if sku in draft.products][:3]
+        draft.facts = data.get("facts")
         return bubbles
 
     def _keep_invariants(self, draft: Draft) -> None:

@@ -48,6 +48,7 @@ class Draft:
     pictures: list[str] = field(default_factory=list)  # links to pictures of the shop's answers (a size chart)
     uncovered: str | None = None  # what the knowledge was asked and had nothing for
     covered: bool = False  # the knowledge was asked and answered
+    facts: Any = None  # the reply's `facts`: what the model proposes to remember of this turn, unchecked
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:

@@ -48,10 +48,8 @@ asyncio.run(dp.start_polling(bot, polling_timeout=10))
 def reply_after(seconds: float) -> Any:
     async def script(request: dict[str, Any]) -> str:
         await asyncio.sleep(seconds)
-        if request.get("response_format", {}).get("json_schema", {}).get("name") == "customer_facts":
-            return json.dumps({"facts": []})
-        return json.dumps({"bubbles": [f"Відповідь: {last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY"},
-                          ensure_ascii=False)
+        return json.dumps({"bubbles": [f"Відповідь: {last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY",
+                           "show_products": [], "facts": []}, ensure_ascii=False)
 
     return script
 

@@ -145,7 +145,7 @@ def make_assistant(settings: Settings, shop: Shop, knowledge: Knowledge, pool: a
     async def remembered(user_id: str, query: str) -> str:
         return await memory_for_prompt(pool, user_id, query, embed)
 
-    memory = BackgroundMemory(pool, llm, embed)
+    memory = BackgroundMemory(pool, embed)
     stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
     agent = SalesAgent(llm, tools, shop)
     services = Services(agent, shop, notify_managers, remembered, turns_last_hour, settings.llm_turns_per_hour,

@@ -1,28 +1,25 @@
-"""The extraction call: one structured-output request to the model after a turn, off the reply path.
+"""The facts worth remembering, as the sales model proposes them in the same structured answer as its reply: one
+model call per customer message, not a second call after it.
 
-The model proposes; `memory.facts` decides. A reply that is not the promised JSON raises `ExtractionGarbage`;
-single facts that break the schema (importance 7, an unknown fact type) are dropped one by one.
+The model proposes; `memory.facts` decides. Single facts that break the schema (importance 7, an unknown fact
+type) are dropped one by one.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from importlib import resources
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
-from agent.llm import CallContext, Llm
 from memory.facts import ProposedFact
 from memory.profile import SLOTS
 
 log = structlog.get_logger(__name__)
 
-NODE = "memory_extract"
-
-_FACT_SCHEMA: dict[str, Any] = {
+# One fact in the reply's `facts` list (OpenAI structured outputs, strict: every key required, nulls allowed).
+FACT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["content", "fact_type", "category", "importance", "surprise", "confidence", "child", "slot",
@@ -39,43 +36,19 @@ _FACT_SCHEMA: dict[str, Any] = {
         "value": {"type": ["string", "null"]},
     },
 }
-RESPONSE_FORMAT = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "customer_facts",
-        "strict": True,
-        "schema": {"type": "object", "additionalProperties": False, "required": ["facts"],
-                   "properties": {"facts": {"type": "array", "items": _FACT_SCHEMA}}},
-    },
-}
-
-
-class ExtractionGarbage(ValueError):
-    """The model's reply is not the JSON object the schema promised."""
 
 
 def instructions() -> str:
+    """What the model is told about the `facts` field (Ukrainian, static: the same for every customer)."""
     return (resources.files("memory") / "prompts" / "extract.uk.md").read_text(encoding="utf-8")
 
 
-async def extract_facts(llm: Llm, ctx: CallContext, known: str, customer_text: str,
-                        assistant_text: str) -> list[ProposedFact]:
-    exchange = (f"Вже відомо про родину:\n{known or '—'}\n\nКлієнт написав:\n{customer_text}\n\n"
-                f"Консультант відповів:\n{assistant_text}")
-    completion = await llm.chat(ctx, [{"role": "system", "content": instructions()},
-                                      {"role": "user", "content": exchange}],
-                                response_format=RESPONSE_FORMAT, temperature=0)
-    return parse_facts(completion.choices[0].message.content if completion.choices else None)
-
-
-def parse_facts(reply: str | None) -> list[ProposedFact]:
-    try:
-        data = json.loads(reply or "")
-    except json.JSONDecodeError as exc:
-        raise ExtractionGarbage(f"not JSON: {exc}") from None
-    items = data.get("facts") if isinstance(data, dict) else None
+def proposed_facts(items: Any) -> list[ProposedFact]:
+    """The well-formed facts among what the model put in `facts`; anything but a list gives none."""
     if not isinstance(items, list):
-        raise ExtractionGarbage("no 'facts' list in the reply")
+        if items is not None:
+            log.info("memory_facts_not_a_list")
+        return []
     facts = []
     for item in items:
         try:
@@ -83,8 +56,3 @@ def parse_facts(reply: str | None) -> list[ProposedFact]:
         except ValidationError as exc:
             log.info("memory_fact_malformed", errors=exc.error_count())
     return facts
-
-
-def extraction_context(session_id: str, user_id: str) -> CallContext:
-    return CallContext(uuid.uuid4(), session_id, int(user_id) if user_id.lstrip("-").isdigit() else None,
-                       node_name=NODE)

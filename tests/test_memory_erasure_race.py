@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,12 +15,12 @@ import pytest_asyncio
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from openai import AsyncOpenAI
 
-from agent.llm import Llm
+from agent.llm import CallContext, Llm
 from catalog.embeddings import Embed, openai_embed
 from memory.erase import forget_customer
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.summaries import weekly_summaries
-from memory.turns import BackgroundMemory, remember_turn
+from memory.turns import remember_turn
 from storage.erasure import ERASED
 from storage.migrate import setup_checkpointer
 from tests.fakes.openai_api import embedding_of
@@ -67,42 +68,22 @@ async def test_a_turn_the_model_answers_after_forget_recreates_nothing(
     llm, embed = model
     user = "6301"
     await remember(db, user, "Любить сукні з воланами", datetime.now(UTC))
-    wire.openai.script = lambda request: json.dumps({"facts": [GOOD]}, ensure_ascii=False)
-    wire.openai.gate.clear()  # the extraction call is still waiting for the model...
-    memory = BackgroundMemory(db, llm, embed)
-    memory.after_reply(user, user, "Марійка любить жовтий", "Гарний вибір!")
-    await wire.openai.wait_for_requests(1)
-
-    counts = await forget_customer(db, checkpointer, user, user)  # ...when the customer confirms /forget
+    started = datetime.now(UTC)  # the turn starts; while its model call runs...
+    counts = await forget_customer(db, checkpointer, user, user)  # ...the customer confirms /forget
     assert counts["facts"] == 1 and counts["profiles"] == 1
+    wire.openai.script = lambda request: json.dumps({"bubbles": ["Гарний вибір!"], "facts": [GOOD]})
+    await llm.chat(CallContext(uuid.uuid4(), user, int(user), "sales"),  # the answer comes after the erasure
+                   [{"role": "user", "content": "Марійка любить жовтий"}])
 
-    wire.openai.gate.set()  # the model answers after the erasure
-    await memory.drain(timeout=10)
+    await remember_turn(db, embed, user, user, [GOOD], started)
     assert await memory_rows(db, user) == {"mirt_profiles": 0, "mirt_memories": 0, "mirt_memory_summaries": 0}
     assert await db.fetchval("SELECT count(*) FROM llm_traces WHERE session_id = $1", user) == 1
     assert await unmasked_traces(db, user) == 0  # the late call's trace carried the exchange's text
 
     # what the customer tells after the erasure is a new memory, kept as usual
-    await remember_turn(db, llm, embed, user, user, "Марійка любить жовтий", "Гарний вибір!")
+    await remember_turn(db, embed, user, user, [GOOD], datetime.now(UTC))
     assert [r["content"] for r in await db.fetch("SELECT content FROM mirt_memories WHERE user_id = $1", user)] \
         == ["Марійка любить жовтий колір"]
-
-
-async def test_a_failed_extraction_after_forget_leaves_no_readable_trace(
-    wire: Wire, db: asyncpg.Pool, model: tuple[Llm, Embed], checkpointer: AsyncPostgresSaver
-) -> None:
-    llm, embed = model
-    user = "6302"
-    wire.openai.script = lambda request: "не JSON"
-    wire.openai.gate.clear()
-    memory = BackgroundMemory(db, llm, embed)
-    memory.after_reply(user, user, "Марійка любить жовтий", "Гарний вибір!")
-    await wire.openai.wait_for_requests(1)
-    await forget_customer(db, checkpointer, user, user)
-    wire.openai.gate.set()
-    await memory.drain(timeout=10)
-    assert await db.fetchval("SELECT count(*) FROM llm_traces WHERE session_id = $1", user) == 1
-    assert await unmasked_traces(db, user) == 0
 
 
 async def test_a_weekly_summary_the_model_writes_after_forget_is_dropped(

@@ -17,10 +17,8 @@ _BUBBLE = "Ця сукня з бавовни, м'яка й приємна до �
 
 
 def long_reply(request: dict[str, Any]) -> str:
-    if request.get("response_format", {}).get("json_schema", {}).get("name") == "customer_facts":
-        return json.dumps({"facts": []})
     return json.dumps({"bubbles": [f"Про «{last_user_text(request)}»: {_BUBBLE}", _BUBBLE, _BUBBLE],
-                       "next_state": "STATE_1_DISCOVERY", "show_products": []}, ensure_ascii=False)
+                       "next_state": "STATE_1_DISCOVERY", "show_products": [], "facts": []}, ensure_ascii=False)
 
 
 async def checkpoint_bytes(db: asyncpg.Pool, chat: int) -> tuple[int, int]:
@@ -81,3 +79,15 @@ async def test_cached_prompt_tokens_are_recorded_and_cost_the_cached_price(wire:
     usage = await db.fetchval("SELECT sum(tokens_cached) FROM llm_usage WHERE user_id = $1", first)
     assert usage == sum(t["tokens_cached"] for t in await db.fetch(
         "SELECT tokens_cached FROM llm_traces WHERE session_id = $1", str(first)))
+
+
+async def test_a_plain_message_costs_one_model_call_and_no_embedding(wire: Wire, db: asyncpg.Pool) -> None:
+    chat = 1704
+    wire.openai.script = long_reply
+    async with running_bot(wire):
+        for turn in range(1, 4):
+            wire.telegram.send(chat, f"Питання номер {turn}: а що з розміром?")
+            await wire.telegram.wait_for_messages(chat, 3 * turn)
+    # Leaving the block waited for the memory step of every answered turn.
+    assert len(wire.openai.requests) == 3  # the facts to remember come with the answer, not in a second call
+    assert wire.openai.embedding_requests == []  # nothing remembered yet: no lookup to embed a query for
