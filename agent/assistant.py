@@ -20,7 +20,8 @@ from agent.llm import LlmUnavailable
 from agent.state import Phase, Stage, session_snapshot
 from bot.shop import Shop
 from memory.turns import BackgroundMemory
-from storage.customers import add_message, followups_since_last_reply, save_session_state
+from storage.customers import add_message, save_session_state
+from storage.turns import close_turn, open_turn
 
 log = structlog.get_logger(__name__)
 
@@ -91,13 +92,14 @@ class SalesAssistant:
         """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
         reported unanswered so its lane retries it."""
         started = datetime.now(UTC)
-        await self._store_question(turn)
+        opening = await open_turn(self._pool, turn.session_id, str(turn.user_id),
+                                  list(zip(turn.update_ids, turn.texts, strict=True)))
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
-                       text=text, photos=turn.photos, attachments=turn.attachments)
-        nudges = [AIMessage(content=row["content"], id=f"followup-{row['id']}")
-                  for row in await followups_since_last_reply(self._pool, turn.session_id)]
+                       text=text, photos=turn.photos, attachments=turn.attachments,
+                       turns_last_hour=opening.turns_last_hour, remembered=opening.remembered)
+        nudges = [AIMessage(content=content, id=f"followup-{message_id}") for message_id, content in opening.followups]
         try:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
@@ -112,9 +114,10 @@ class SalesAssistant:
             return await self.outage(turn, apologise, self._shop.text("llm_unavailable"))
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
-        await self._store_answer(turn, "\n\n".join(bubbles))
-        # Saved before the memory write starts: its trace masks the names and city this turn recorded.
-        await save_session_state(self._pool, turn.session_id, session_snapshot(result, turn.session_id))
+        # One transaction; saved before the memory write starts: its trace masks the names and city this turn
+        # recorded.
+        await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles), turn.update_ids[-1],
+                         session_snapshot(result, turn.session_id))
         if result.get("talked"):
             # Proposed by the model that read only the screened words of the customer.
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("learned"), started)

@@ -48,7 +48,6 @@ class Escalation:
 
 NotifyManagers = Callable[[Escalation], Awaitable[None]]
 MemoryContext = Callable[[str, str], Awaitable[str]]
-TurnsLastHour = Callable[[str], Awaitable[int]]
 
 # "оплатила", "сплатив", "переказала", "скинула гроші" — a word that starts like these, not a substring anywhere.
 _PAID = re.compile(r"(?<!\w)(оплат|сплат|переказ|перевел|перевела|скинул|оплач)\w*", re.IGNORECASE)
@@ -65,6 +64,8 @@ class Turn:
     text: str
     photos: tuple[bytes, ...] = ()  # the customer's photos of this turn, largest size, as downloaded
     attachments: tuple[int, ...] = ()  # ids of the customer's messages in this turn carrying a photo or a file
+    turns_last_hour: int = 0  # the chat's turns that reached the model in the last hour, before this one
+    remembered: bool = True  # the customer has a memory worth looking up (False: skip the lookup)
 
 
 class State(Dialog, total=False):
@@ -83,7 +84,6 @@ class Services:
     shop: Shop
     notify_managers: NotifyManagers
     memory: MemoryContext
-    turns_last_hour: TurnsLastHour
     turn_budget: int
     photos: PhotoRecognizer
 
@@ -117,12 +117,15 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
             disclosure = shop.text("bot_disclosure")
             return {**update, "outbox": [disclosure],
                     "messages": [*update.get("messages", []), reply_message([disclosure], turn.turn_id)]}
-        if await services.turns_last_hour(turn.session_id) >= services.turn_budget:
+        if turn.turns_last_hour >= services.turn_budget:
             return {**update, "outbox": [shop.text("turn_budget_exceeded")]}
         return update
 
     async def remember(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
-        return {"memory": await services.memory(str(runtime.context.user_id), state.get("said", ""))}
+        turn = runtime.context
+        if not turn.remembered:  # nothing to look up: no query, no embedding
+            return {"memory": ""}
+        return {"memory": await services.memory(str(turn.user_id), state.get("said", ""))}
 
     async def sales(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context

@@ -60,7 +60,6 @@ from storage.database import (
     DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
 )
 from storage.migrate import migrate, setup_checkpointer
-from storage.traces import turns_since
 
 log = structlog.get_logger(__name__)
 
@@ -139,16 +138,13 @@ def make_assistant(settings: Settings, shop: Shop, knowledge: Knowledge, pool: a
     knowledge_base = KnowledgeBase(knowledge, morph, embed)
     tools = SalesTools(pool, catalog, load_texts(), load_cities(), knowledge_base)
 
-    async def turns_last_hour(session_id: str) -> int:
-        return await turns_since(pool, session_id, hours=1)
-
     async def remembered(user_id: str, query: str) -> str:
         return await memory_for_prompt(pool, user_id, query, embed)
 
     memory = BackgroundMemory(pool, embed)
     stack.push_async_callback(memory.drain, MEMORY_DRAIN_SECONDS)
     agent = SalesAgent(llm, tools, shop)
-    services = Services(agent, shop, notify_managers, remembered, turns_last_hour, settings.llm_turns_per_hour,
+    services = Services(agent, shop, notify_managers, remembered, settings.llm_turns_per_hour,
                         PhotoRecognizer(llm, pool, settings.vision_model, agent.check))
     graph = build_graph(services, saver)
     return SalesAssistant(graph, pool, shop, notify_managers, memory), graph, knowledge_base

@@ -9,6 +9,8 @@ import asyncpg
 
 from storage.sanitize import clean_text
 
+Executor = asyncpg.Pool | asyncpg.Connection  # a connection: inside the caller's transaction
+
 
 async def upsert_user(
     pool: asyncpg.Pool, external_id: str, username: str | None, first_name: str | None,
@@ -27,8 +29,8 @@ async def upsert_user(
     )
 
 
-async def save_session_state(pool: asyncpg.Pool, session_id: str, state: dict[str, Any]) -> None:
-    await pool.execute(
+async def save_session_state(db: Executor, session_id: str, state: dict[str, Any]) -> None:
+    await db.execute(
         """INSERT INTO agent_sessions (session_id, state) VALUES ($1, $2)
            ON CONFLICT (session_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()""",
         session_id, state,
@@ -36,11 +38,11 @@ async def save_session_state(pool: asyncpg.Pool, session_id: str, state: dict[st
 
 
 async def add_message(
-    pool: asyncpg.Pool, session_id: str, user_id: str | None, role: str, content: str,
+    db: Executor, session_id: str, user_id: str | None, role: str, content: str,
     update_id: int | None = None, tags: Sequence[str] = (),
 ) -> None:
     """Store one side of an exchange; the same update's message is stored once even when a turn is replayed."""
-    await pool.execute(
+    await db.execute(
         """INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING""",
@@ -50,16 +52,3 @@ async def add_message(
 
 async def mark_blocked(pool: asyncpg.Pool, external_id: str) -> None:
     await pool.execute("UPDATE users SET blocked_at = now(), updated_at = now() WHERE external_id = $1", external_id)
-
-
-async def followups_since_last_reply(pool: asyncpg.Pool, session_id: str) -> list[asyncpg.Record]:
-    """Follow-ups the scheduler sent after the bot's last real reply: the customer may be answering one."""
-    return await pool.fetch(
-        """SELECT id, content FROM messages
-           WHERE session_id = $1 AND role = 'assistant' AND 'followup' = ANY(tags)
-             AND created_at > coalesce((SELECT max(created_at) FROM messages
-                                        WHERE session_id = $1 AND role = 'assistant'
-                                          AND NOT 'followup' = ANY(tags)), '-infinity')
-           ORDER BY id""",
-        session_id,
-    )

@@ -80,14 +80,3 @@ async def recorded_names(pool: asyncpg.Pool, session_id: str | None) -> list[str
         session_id,
     )
     return [v for v in row.values() if v]
-
-
-async def turns_since(pool: asyncpg.Pool, session_id: str, hours: int = 1,
-                      nodes: tuple[str, ...] = ("sales", "vision")) -> int:
-    """How many turns of this chat reached the model in the last `hours`: a turn is one trace_id of the dialog's
-    own `nodes` (the memory extraction after a turn has a trace of its own, and is not another turn)."""
-    return await pool.fetchval(
-        """SELECT count(DISTINCT trace_id) FROM llm_traces
-           WHERE session_id = $1 AND created_at > now() - make_interval(hours => $2) AND node_name = ANY($3)""",
-        session_id, hours, list(nodes),
-    )

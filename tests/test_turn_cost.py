@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -91,3 +93,43 @@ async def test_a_plain_message_costs_one_model_call_and_no_embedding(wire: Wire,
     # Leaving the block waited for the memory step of every answered turn.
     assert len(wire.openai.requests) == 3  # the facts to remember come with the answer, not in a second call
     assert wire.openai.embedding_requests == []  # nothing remembered yet: no lookup to embed a query for
+
+
+STATS_IDLE_FLUSH = 10  # seconds
+
+
+async def settled_transactions(probe: asyncpg.Connection, database: str) -> int:
+    """The transactions committed and rolled back in `database`, once every backend has reported its own: a backend
+    that flushed its statistics less than a second ago waits up to 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL) before
+    flushing again while idle, so the figure is read until it has not changed for longer than that. The probe is
+    connected to another database, so its own reads are not counted."""
+    last = -1
+    while True:
+        now = await probe.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1", database)
+        if now == last:
+            return now
+        last = now
+        await asyncio.sleep(STATS_IDLE_FLUSH + 1)
+
+
+async def test_a_plain_turn_makes_few_postgres_transactions(wire: Wire, db: asyncpg.Pool) -> None:
+    chat, turns = 1705, 5
+    wire.openai.script = long_reply
+    database = urlsplit(wire.database_url).path.strip("/")
+    probe = await asyncpg.connect(urlunsplit(urlsplit(wire.database_url)._replace(path="/postgres")))
+    try:
+        # No scheduled sweep runs meanwhile: only the turns' own transactions are counted.
+        async with running_bot(wire, llm_turns_per_hour=1000, handoff_scan_interval="1h"):
+            wire.telegram.send(chat, "Доброго дня!")  # the first turn creates the customer's rows
+            await wire.telegram.wait_for_messages(chat, 3)
+            before = await settled_transactions(probe, database)
+            for turn in range(1, turns + 1):
+                wire.telegram.send(chat, f"Питання номер {turn}: а що з розміром?")
+                await wire.telegram.wait_for_messages(chat, 3 * (turn + 1))
+            after = await settled_transactions(probe, database)
+    finally:
+        await probe.close()
+    # Inbox row, attempt, customer row, handoff check, the turn's opening (question stored, follow-ups, budget,
+    # memory), checkpoint read, trace, checkpoint save, the turn's closing (answer, session), inbox closed: was 33.
+    assert (after - before) / turns <= 12.5

@@ -1,0 +1,59 @@
+"""Opening a customer's turn in one round trip: the customer's words stored, and what the turn needs to know read
+in the same statement (a turn's queries one by one were most of its Postgres round trips)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from storage.customers import add_message, save_session_state
+from storage.sanitize import clean_text
+
+
+# The dialog's own model calls: a turn is one trace_id of these (other calls, a transcription say, are not turns).
+DIALOG_NODES = ("sales", "vision")
+
+
+@dataclass(frozen=True)
+class TurnOpening:
+    followups: list[tuple[int, str]]  # (message id, text) of follow-ups sent after the bot's last real reply
+    turns_last_hour: int  # the chat's turns that reached the model in the last hour (DIALOG_NODES' trace_ids)
+    remembered: bool  # the customer has a memory profile: worth looking up for the prompt
+
+
+async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
+                    questions: Sequence[tuple[int, str]]) -> TurnOpening:
+    """Store the customer's messages of this turn (`questions`: (update_id, text); a replayed turn's are stored
+    once) and read the follow-ups the customer may be answering, the turn count for the hourly budget and whether
+    there is a memory to look up — one statement, one transaction."""
+    row = await pool.fetchrow(
+        """WITH stored AS (
+               INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
+               SELECT $1, $2, 'user', q.content, '{}', q.update_id
+               FROM unnest($3::bigint[], $4::text[]) AS q (update_id, content)
+               ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING)
+           SELECT
+               (SELECT coalesce(array_agg(ARRAY[m.id::text, m.content] ORDER BY m.id), '{}')
+                FROM messages m
+                WHERE m.session_id = $1 AND m.role = 'assistant' AND 'followup' = ANY(m.tags)
+                  AND m.created_at > coalesce((SELECT max(created_at) FROM messages
+                                               WHERE session_id = $1 AND role = 'assistant'
+                                                 AND NOT 'followup' = ANY(tags)), '-infinity')) AS followups,
+               (SELECT count(DISTINCT trace_id) FROM llm_traces
+                WHERE session_id = $1 AND created_at > now() - interval '1 hour'
+                  AND node_name = ANY($5::text[])) AS turns,
+               EXISTS (SELECT 1 FROM mirt_profiles WHERE user_id = $2) AS remembered""",
+        session_id, user_id, [q[0] for q in questions], [clean_text(q[1]) for q in questions], list(DIALOG_NODES),
+    )
+    return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"])
+
+
+async def close_turn(pool: asyncpg.Pool, session_id: str, user_id: str, answer: str, update_id: int,
+                     state: dict[str, Any]) -> None:
+    """Store the turn's answer and the session's new state (`agent_sessions.state`) in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        await add_message(conn, session_id, user_id, "assistant", answer, update_id)
+        await save_session_state(conn, session_id, state)
