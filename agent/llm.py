@@ -187,11 +187,20 @@ class Llm:
         self, ctx: CallContext, model: str, started: float, messages: Any, output: Any, status: str,
         error_category: str | None, tokens_in: int, tokens_out: int, tokens_cached: int = 0,
     ) -> None:
+        # One transaction for the names read, the trace written and the turn's earlier traces masked.
+        async with self._pool.acquire() as conn, conn.transaction():
+            await self._record(conn, ctx, model, started, messages, output, status, error_category, tokens_in,
+                               tokens_out, tokens_cached)
+
+    async def _record(
+        self, conn: asyncpg.Connection, ctx: CallContext, model: str, started: float, messages: Any, output: Any,
+        status: str, error_category: str | None, tokens_in: int, tokens_out: int, tokens_cached: int,
+    ) -> None:
         # Whatever the customer is called or lives: recorded earlier, recorded in this dialog, or given to a tool
         # in this very answer (the customer's message in `messages` said it before any tool recorded it).
-        words = (personal_words(ctx.customer, *await recorded_names(self._pool, ctx.session_id))
+        words = (personal_words(ctx.customer, *await recorded_names(conn, ctx.session_id))
                  | words_in_tool_calls(output))
-        await record_llm_call(self._pool, LlmCall(
+        await record_llm_call(conn, LlmCall(
             session_id=ctx.session_id, user_id=ctx.user_id, trace_id=ctx.trace_id, node_name=ctx.node_name,
             state_name=ctx.state_name, model_name=model, status=status, error_category=error_category,
             latency_ms=(time.perf_counter() - started) * 1000, tokens_in=tokens_in, tokens_out=tokens_out,
@@ -200,4 +209,4 @@ class Llm:
             output_snapshot=hide(_snapshot(output), words),
         ))
         if words:
-            await rewrite_snapshots(self._pool, ctx.trace_id, lambda snapshot: hide(snapshot, words))
+            await rewrite_snapshots(conn, ctx.trace_id, lambda snapshot: hide(snapshot, words))

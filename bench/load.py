@@ -23,7 +23,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,13 +30,12 @@ from typing import Any
 
 import asyncpg
 
-from bench.turns import ECHO_BOT, peak_rss_mb, percentile, reply_after, transactions, wait_polling
-from storage.database import connect, embedded_server, parse_target
-from storage.migrate import migrate
+from bench.turns import (
+    ECHO_BOT, peak_rss_mb, percentile, reply_after, scratch_database, transactions, wait_polling,
+)
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import clean_env
-from tests.postgres import create_database
 
 # What parents write, turn after turn (the fake model answers each; no catalog is needed for that).
 LINES = ["Доброго дня! Шукаю сукню доньці", "Зріст 128, їй 7 років", "А є інші кольори?",
@@ -134,7 +132,8 @@ async def measure_bot(args: argparse.Namespace, url: str) -> dict[str, float]:
     model.script = reply_after(args.latency)
     env = clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, DATABASE_URL=url, OPENAI_API_KEY="sk-bench",
                     OPENAI_BASE_URL=model.url, BURST_WINDOW=args.burst_window, HEALTH_PORT="0", LOG_LEVEL="WARNING",
-                    OUTBOUND_PER_SECOND="100000", LLM_TURNS_PER_HOUR="1000000")
+                    OUTBOUND_PER_SECOND="100000", LLM_TURNS_PER_HOUR="1000000",
+                    **({"MAX_CONCURRENT_TURNS": str(args.max_turns)} if args.max_turns else {}))
     process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stderr=subprocess.DEVNULL)
     try:
         await wait_polling(telegram, process)
@@ -178,31 +177,22 @@ def line(name: str, row: dict[str, float]) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = embedded_server(Path(tmp) / "pg", "delete")
-        try:
-            url = await create_database(server.get_uri(), "bench")  # type: ignore[attr-defined]
-            conn = await connect(parse_target(url))
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
-            print(f"conversations={args.conversations} turns={args.turns} think={args.think[0]:g}-{args.think[1]:g}s "
-                  f"model latency={args.latency:g}s burst window={args.burst_window} cpus={os.cpu_count()} "
-                  f"load average={' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-            echo = await measure_echo(args)
-            print(line("echo", echo), flush=True)
-            bot = await measure_bot(args, url)
-            print(line("bot", bot))
-            print(f"      bot/echo CPU per turn={bot['cpu_ms_per_turn'] / max(echo['cpu_ms_per_turn'], 1e-9):.1f}x "
-                  f"db transactions/turn={bot['db_transactions_per_turn']:.1f} "
-                  f"model calls/message={bot['model_calls_per_message']:.2f} "
-                  f"(sales {bot['sales_calls_per_message']:.2f}) "
-                  f"embedding calls/message={bot['embedding_calls_per_message']:.2f} "
-                  f"tokens/message in={bot['tokens_in_per_message']:.0f} out={bot['tokens_out_per_message']:.0f}")
-            print(f"      load average={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        finally:
-            server.cleanup()  # type: ignore[attr-defined]
+    async with scratch_database() as url:
+        print(f"conversations={args.conversations} turns={args.turns} think={args.think[0]:g}-{args.think[1]:g}s "
+              f"model latency={args.latency:g}s burst window={args.burst_window} "
+              f"max concurrent turns={args.max_turns or 'default'} cpus={os.cpu_count()} "
+              f"load average={' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        echo = await measure_echo(args)
+        print(line("echo", echo), flush=True)
+        bot = await measure_bot(args, url)
+        print(line("bot", bot))
+        print(f"      bot/echo CPU per turn={bot['cpu_ms_per_turn'] / max(echo['cpu_ms_per_turn'], 1e-9):.1f}x "
+              f"db transactions/turn={bot['db_transactions_per_turn']:.1f} "
+              f"model calls/message={bot['model_calls_per_message']:.2f} "
+              f"(sales {bot['sales_calls_per_message']:.2f}) "
+              f"embedding calls/message={bot['embedding_calls_per_message']:.2f} "
+              f"tokens/message in={bot['tokens_in_per_message']:.0f} out={bot['tokens_out_per_message']:.0f}")
+        print(f"      load average={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -214,6 +204,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=3.0, help="the model's latency per call, seconds")
     parser.add_argument("--burst-window", default="0s",
                         help="BURST_WINDOW for the bot (0s: the added latency is the bot's own work)")
+    parser.add_argument("--max-turns", type=int, default=None,
+                        help="MAX_CONCURRENT_TURNS for the bot (default: the bot's own); turns in flight are about "
+                             "conversations x model latency / (think time + model latency)")
     parser.add_argument("--timeout", type=float, default=120.0, help="an answer later than this counts as none")
     parser.add_argument("--seed", type=int, default=17)
     return parser.parse_args(argv)

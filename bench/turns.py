@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +140,9 @@ async def measure_echo(args: argparse.Namespace) -> dict[str, Any]:
         await telegram.stop()
 
 
-async def main(args: argparse.Namespace) -> None:
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[str]:
+    """A migrated database on an embedded Postgres in a temporary folder, removed afterwards; yields its URL."""
     with tempfile.TemporaryDirectory() as tmp:
         server = embedded_server(Path(tmp) / "pg", "delete")
         try:
@@ -148,17 +152,22 @@ async def main(args: argparse.Namespace) -> None:
                 await migrate(conn)
             finally:
                 await conn.close()
-            print(f"customers={args.customers} max_concurrent_turns={args.max_turns} cpus={os.cpu_count()}")
-            echo = await measure_echo(args)
-            print(f"echo floor     turns/s={echo['turns_per_s']:.1f} reply p50={echo['p50_ms']:.0f} ms "
-                  f"p95={echo['p95_ms']:.0f} ms peak RSS={echo['peak_rss_mb']:.0f} MB")
-            for latency in args.latencies:
-                row = await measure_bot(args, latency, url)
-                print(f"bot LLM {latency:g}s  turns/s={row['turns_per_s']:.1f} added p50={row['added_p50_ms']:.0f} ms "
-                      f"p95={row['added_p95_ms']:.0f} ms peak RSS={row['peak_rss_mb']:.0f} MB "
-                      f"db transactions/turn={row['db_transactions_per_turn']:.1f}")
+            yield url
         finally:
             server.cleanup()  # type: ignore[attr-defined]
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with scratch_database() as url:
+        print(f"customers={args.customers} max_concurrent_turns={args.max_turns} cpus={os.cpu_count()}")
+        echo = await measure_echo(args)
+        print(f"echo floor     turns/s={echo['turns_per_s']:.1f} reply p50={echo['p50_ms']:.0f} ms "
+              f"p95={echo['p95_ms']:.0f} ms peak RSS={echo['peak_rss_mb']:.0f} MB")
+        for latency in args.latencies:
+            row = await measure_bot(args, latency, url)
+            print(f"bot LLM {latency:g}s  turns/s={row['turns_per_s']:.1f} added p50={row['added_p50_ms']:.0f} ms "
+                  f"p95={row['added_p95_ms']:.0f} ms peak RSS={row['peak_rss_mb']:.0f} MB "
+                  f"db transactions/turn={row['db_transactions_per_turn']:.1f}")
 
 
 def arguments() -> argparse.Namespace:

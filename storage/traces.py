@@ -32,46 +32,47 @@ class LlmCall:
     tokens_cached: int = 0  # of tokens_in, served from the provider's prompt cache
 
 
-async def record_llm_call(pool: asyncpg.Pool, call: LlmCall) -> None:
-    """Store the trace and its usage line; characters Postgres refuses are removed from the snapshots."""
-    async with pool.acquire() as conn, conn.transaction():
+async def record_llm_call(conn: asyncpg.Connection, call: LlmCall) -> None:
+    """Store the trace and its usage line (call it inside the caller's transaction); characters Postgres refuses
+    are removed from the snapshots."""
+    await conn.execute(
+        """INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
+                                   status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
+                                   tokens_cached)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
+        call.session_id, call.trace_id, call.node_name, call.state_name, clean(call.input_snapshot)[0],
+        clean(call.output_snapshot)[0], call.status, call.error_category, call.latency_ms, call.tokens_in,
+        call.tokens_out, call.cost, call.model_name, call.tokens_cached,
+    )
+    if call.tokens_in or call.tokens_out:
         await conn.execute(
-            """INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
-                                       status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
-                                       tokens_cached)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
-            call.session_id, call.trace_id, call.node_name, call.state_name, clean(call.input_snapshot)[0],
-            clean(call.output_snapshot)[0], call.status, call.error_category, call.latency_ms, call.tokens_in,
-            call.tokens_out, call.cost, call.model_name, call.tokens_cached,
+            """INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost, call.tokens_cached,
         )
-        if call.tokens_in or call.tokens_out:
-            await conn.execute(
-                """INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
-                   VALUES ($1, $2, $3, $4, $5, $6)""",
-                call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost, call.tokens_cached,
-            )
 
 
-async def rewrite_snapshots(pool: asyncpg.Pool, trace_id: UUID, rewrite: Callable[[Any], Any]) -> int:
+async def rewrite_snapshots(db: asyncpg.Pool | asyncpg.Connection, trace_id: UUID,
+                            rewrite: Callable[[Any], Any]) -> int:
     """Apply `rewrite` to the snapshots of one turn's traces (words learnt later in the turn are hidden in its
     earlier calls too); returns how many rows changed."""
     changed = 0
-    for row in await pool.fetch("SELECT id, input_snapshot, output_snapshot FROM llm_traces WHERE trace_id = $1",
-                                trace_id):
+    for row in await db.fetch("SELECT id, input_snapshot, output_snapshot FROM llm_traces WHERE trace_id = $1",
+                              trace_id):
         new_in, new_out = rewrite(row["input_snapshot"]), rewrite(row["output_snapshot"])
         if (new_in, new_out) != (row["input_snapshot"], row["output_snapshot"]):
-            await pool.execute("UPDATE llm_traces SET input_snapshot = $2, output_snapshot = $3 WHERE id = $1",
-                               row["id"], new_in, new_out)
+            await db.execute("UPDATE llm_traces SET input_snapshot = $2, output_snapshot = $3 WHERE id = $1",
+                             row["id"], new_in, new_out)
             changed += 1
     return changed
 
 
-async def recorded_names(pool: asyncpg.Pool, session_id: str | None) -> list[str]:
+async def recorded_names(db: asyncpg.Pool | asyncpg.Connection, session_id: str | None) -> list[str]:
     """What the chat's customer is called and where they receive parcels, as recorded so far: their Telegram name
     and the dialog's recipient name and city (agent_sessions.state metadata); [] for no session."""
     if session_id is None:
         return []
-    row = await pool.fetchrow(
+    row = await db.fetchrow(
         """SELECT u.first_name, u.last_name, s.state #>> '{metadata,customer_name}' AS customer_name,
                   s.state #>> '{metadata,customer_city}' AS customer_city
            FROM (SELECT $1::text AS id) k
