@@ -12,7 +12,6 @@ from structlog.testing import capture_logs
 
 from agent.sales import REPLY_FORMAT
 from agent.vision import RESPONSE_FORMAT as PHOTO_FORMAT
-from memory.extract import RESPONSE_FORMAT as FACTS_FORMAT
 from memory.summaries import RESPONSE_FORMAT as SUMMARY_FORMAT
 from tests.fakes.openai_api import last_user_text
 from tests.fakes.openai_limits import schema_mismatch, strict_schema_problem
@@ -21,8 +20,9 @@ from tests.harness import Wire, running_bot
 APOLOGY = "Вибачте, у мене зараз технічна затримка 🙏"
 
 
-@pytest.mark.parametrize("response_format", [REPLY_FORMAT, PHOTO_FORMAT, FACTS_FORMAT, SUMMARY_FORMAT],
-                         ids=["reply", "photo", "facts", "summary"])
+# The facts to remember are part of the reply's schema (one model call per message).
+@pytest.mark.parametrize("response_format", [REPLY_FORMAT, PHOTO_FORMAT, SUMMARY_FORMAT],
+                         ids=["reply", "photo", "summary"])
 def test_every_structured_output_schema_is_one_strict_mode_accepts(response_format: dict[str, Any]) -> None:
     assert strict_schema_problem(response_format["json_schema"]["schema"]) is None
 
