@@ -92,8 +92,8 @@ class SalesAssistant:
         """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
         reported unanswered so its lane retries it."""
         started = datetime.now(UTC)
-        opening = await open_turn(self._pool, turn.session_id, str(turn.user_id),
-                                  list(zip(turn.update_ids, turn.texts, strict=True)))
+        questions = [(u, text, u in turn.voiced) for u, text in zip(turn.update_ids, turn.texts, strict=True)]
+        opening = await open_turn(self._pool, turn.session_id, str(turn.user_id), questions)
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,

@@ -25,15 +25,15 @@ class TurnOpening:
 
 
 async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
-                    questions: Sequence[tuple[int, str]]) -> TurnOpening:
-    """Store the customer's messages of this turn (`questions`: (update_id, text); a replayed turn's are stored
-    once) and read the follow-ups the customer may be answering, the turn count for the hourly budget and whether
+                    questions: Sequence[tuple[int, str, bool]]) -> TurnOpening:
+    """Store the customer's messages of this turn (`questions`: (update_id, text, spoken: a voice note's words,
+    tagged 'voice'); a replayed turn's are stored once) and read the follow-ups the customer may be answering, the turn count for the hourly budget and whether
     there is a memory to look up — one statement, one transaction."""
     row = await pool.fetchrow(
         """WITH stored AS (
                INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
-               SELECT $1, $2, 'user', q.content, '{}', q.update_id
-               FROM unnest($3::bigint[], $4::text[]) AS q (update_id, content)
+               SELECT $1, $2, 'user', q.content, CASE WHEN q.spoken THEN ARRAY['voice'] ELSE '{}' END, q.update_id
+               FROM unnest($3::bigint[], $4::text[], $6::boolean[]) AS q (update_id, content, spoken)
                ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING)
            SELECT
                (SELECT coalesce(array_agg(ARRAY[m.id::text, m.content] ORDER BY m.id), '{}')
@@ -47,6 +47,7 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                   AND node_name = ANY($5::text[])) AS turns,
                EXISTS (SELECT 1 FROM mirt_profiles WHERE user_id = $2) AS remembered""",
         session_id, user_id, [q[0] for q in questions], [clean_text(q[1]) for q in questions], list(DIALOG_NODES),
+        [q[2] for q in questions],
     )
     return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"])
 
