@@ -35,12 +35,14 @@ async def trench(db: asyncpg.Pool, tmp_path_factory: Any) -> None:
 def shows_trench(request: dict[str, Any]) -> Any:
     last = request["messages"][-1]
     if "Обираю колір" in last_user_text(request) and last["role"] == "user":
-        return json.dumps({"bubbles": ["Гарний колір!"], "next_state": "STATE_3_SIZE_COLOR", "show_products": []})
+        return json.dumps({"bubbles": ["Гарний колір!"], "next_state": "STATE_3_SIZE_COLOR", "show_products": [],
+                           "facts": []})
     if last["role"] != "tool":
         return {"role": "assistant", "content": None, "tool_calls": [{
             "id": "call-1", "type": "function", "function": {"name": "search_products",
                                                              "arguments": json.dumps({"query": "тренч"})}}]}
-    return json.dumps({"bubbles": ["Ось тренч"], "next_state": "STATE_3_SIZE_COLOR", "show_products": [SKU]},
+    return json.dumps({"bubbles": ["Ось тренч"], "next_state": "STATE_3_SIZE_COLOR", "show_products": [SKU],
+                       "facts": []},
                       ensure_ascii=False)
 
 

@@ -36,7 +36,7 @@ def test_the_fake_refuses_a_schema_strict_mode_would_refuse() -> None:
 
 def test_the_fake_holds_a_scripted_answer_to_the_schema_the_request_carried() -> None:
     request = {"response_format": REPLY_FORMAT}
-    complete = {"bubbles": ["Привіт!"], "next_state": "STATE_1_DISCOVERY", "show_products": []}
+    complete = {"bubbles": ["Привіт!"], "next_state": "STATE_1_DISCOVERY", "show_products": [], "facts": []}
     assert schema_mismatch(request, json.dumps(complete)) is None
     without_products = {k: v for k, v in complete.items() if k != "show_products"}
     assert "'show_products' is a required property" in str(schema_mismatch(request, json.dumps(without_products)))

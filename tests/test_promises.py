@@ -53,7 +53,8 @@ async def test_a_reply_longer_than_one_message_arrives_whole_in_parts_telegram_a
     long_bubble = f"{paragraph}\n\n{paragraph}"  # 3960 characters, 5060 UTF-16 units: each emoji counts twice
     assert len(long_bubble) <= TEXT_LIMIT < utf16_len(long_bubble)
     wire.openai.script = lambda request: json.dumps(
-        {"bubbles": [long_bubble], "next_state": "STATE_1_DISCOVERY", "show_products": []}, ensure_ascii=False)
+        {"bubbles": [long_bubble], "next_state": "STATE_1_DISCOVERY", "show_products": [], "facts": []},
+        ensure_ascii=False)
     async with running_bot(wire):
         wire.telegram.send(chat, "Розкажіть про сукню")
         await wire.telegram.wait_for_messages(chat, 2)
@@ -67,7 +68,7 @@ async def test_replies_to_many_chats_at_once_keep_the_overall_rate(wire: Wire, d
     chats, per_second = (4104, 4105, 4106), 12  # Telegram's is 30 a second; the test keeps the shape, not the wait
     bubbles = [f"Частина {n}." for n in range(1, 9)]
     wire.openai.script = lambda request: json.dumps(
-        {"bubbles": bubbles, "next_state": "STATE_1_DISCOVERY", "show_products": []}, ensure_ascii=False)
+        {"bubbles": bubbles, "next_state": "STATE_1_DISCOVERY", "show_products": [], "facts": []}, ensure_ascii=False)
     async with running_bot(wire, outbound_per_second=str(per_second)):
         for chat in chats:
             wire.telegram.send(chat, "Розкажіть усе")

@@ -23,7 +23,8 @@ def call(name: str, **args: Any) -> dict[str, Any]:
 
 
 def say(*bubbles: str, state: str) -> str:
-    return json.dumps({"bubbles": list(bubbles), "next_state": state, "show_products": []}, ensure_ascii=False)
+    return json.dumps({"bubbles": list(bubbles), "next_state": state, "show_products": [], "facts": []},
+                      ensure_ascii=False)
 
 
 def tool_result(request: dict[str, Any]) -> dict[str, Any] | None:
@@ -276,7 +277,7 @@ async def test_product_cards_carry_catalog_facts_and_size_buttons_that_answer_as
         if tool_result(request) is None:
             return call("search_products", query="сукня")
         return json.dumps({"bubbles": ["Ось сукня <Анна> & ще"], "next_state": "STATE_3_SIZE_COLOR",
-                           "show_products": ["MIRT-ANNA", "MIRT-INVENTED"]}, ensure_ascii=False)
+                           "show_products": ["MIRT-ANNA", "MIRT-INVENTED"], "facts": []}, ensure_ascii=False)
 
     wire.openai.script = shows_anna
     async with running_bot(wire):

@@ -51,7 +51,7 @@ def sold_out_script(request: dict[str, Any]) -> Any:
             assert anna["size_for_height"] is None  # the tools never hand the model a sold-out size
             return call("recommend_size", sku=anna["sku"], height_cm=125)
         return json.dumps({"bubbles": [result["sold_out"]], "next_state": "STATE_3_SIZE_COLOR",
-                           "show_products": ["MIRT-ANNA"]}, ensure_ascii=False)
+                           "show_products": ["MIRT-ANNA"], "facts": []}, ensure_ascii=False)
     if "все одно 122-128" in text:
         if result is None:
             return call("set_cart", items=[{"sku": "MIRT-ANNA", "size": "122-128", "color": "рожевий"}])
