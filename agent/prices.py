@@ -17,6 +17,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from agent.language import reads_ukrainian
+from agent.requisites import ids, links, phones, without_requisites
+
 PROMPT_NGRAM = 8  # words in a row; a self-introduction shares 7 with the first line of the instructions
 
 
@@ -26,6 +29,8 @@ class Kind(StrEnum):
     DURATION = "duration"
     MEASURE = "measure"  # cm, kg, a child's age: the customer may state these themselves
     DISCOUNT = "discount"  # "знижка" with no number, "півціни": backed only when a tool spoke of a discount
+    FREE = "free"  # "безкоштовна доставка": backed only when a tool or the shop said "безкоштовн..."
+    TIME = "time"  # a time of day "до 18:00", as hhmm
 
 
 class Problem(StrEnum):
@@ -37,9 +42,9 @@ class Problem(StrEnum):
 
 _NUMBER = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _UNITS = {
-    Kind.MONEY: r"грн\.?|гривн\w*|гривен\w*|гривень|₴|uah|hryvn\w*|hrn|\$|usd|dollars?|долар\w*|доллар\w*|€|eur\w*"
-                r"|євро|евро|руб\w*|₽|pln|zł|злот\w*",
-    Kind.PERCENT: r"%|відсот\w*|процент\w*|percent\w*",
+    Kind.MONEY: r"грн\.?|гр\.?(?!\w)|гривн\w*|гривен\w*|гривень|₴|uah|hryvn\w*|hrn|\$|usd|dollars?|долар\w*"
+                r"|доллар\w*|€|eur\w*|євро|евро|руб\w*|₽|pln|zł|злот\w*",
+    Kind.PERCENT: r"%|відсот\w*|процент\w*|проц\.?|percent\w*",
     Kind.DURATION: r"дн[іяе]\w*|день|днів|діб|доб[аи]|сут\w*|тиж\w*|недел\w*|неділ\w*|місяц\w*|месяц\w*|годин\w*|год"
                    r"|час\w*|хв\w*|хвилин\w*|минут\w*|days?|weeks?|months?|hours?|minutes?|h\b",
     Kind.MEASURE: r"см|cm|сантиметр\w*|мм|mm|кг|kg|рок\w*|лет|years?",
@@ -47,32 +52,51 @@ _UNITS = {
 # "10 робочих днів", "3 календарні дні", "2 повних тижні": a word between the number and its unit.
 _QUALIFIER = (r"(?:робоч\w*|рабоч\w*|календарн\w*|повн\w*|полн\w*|банківськ\w*|банковск\w*|working|business"
               r"|calendar|full)")
+_MULTIPLIER = r"(?P<k>тис\.?|тисяч\w*|тыс\.?|тысяч\w*|к|k)"  # "1,2 тис. грн", "2к грн", "2 тисячі гривень"
 _CLAIM = re.compile(
-    rf"(?<![\w.,])(?P<a>{_NUMBER})(?:\s*[-–—]\s*(?P<b>{_NUMBER}))?\s*[(\[]?\s*(?:{_QUALIFIER}\s+)?(?P<unit>"
-    + "|".join(f"(?P<{k.value}>{u})" for k, u in _UNITS.items()) + r")(?!\w)", re.IGNORECASE)
+    rf"(?<![\w.,])(?P<a>{_NUMBER})(?:\s*[-–—]\s*(?P<b>{_NUMBER}))?\s*(?:{_MULTIPLIER}\s*)?[(\[]?\s*"
+    rf"(?:{_QUALIFIER}\s+)?(?P<unit>" + "|".join(f"(?P<{k.value}>{u})" for k, u in _UNITS.items()) + r")(?!\w)",
+    re.IGNORECASE)
+# "коштує 500", "ціна 500", "за 500,": an amount without its unit where only money can be meant.
+_PRICED = re.compile(rf"(?:(?:кошту\w*|ціна|ціну|ціною|вартість\w*|цена|стоит|стоимость)\s+(?:\w+\s+)??"
+                     rf"(?P<a>{_NUMBER})(?![\d:]))|(?:(?<!\w)за\s+(?P<b>{_NUMBER})(?![\w:]|\s*[-–]?\s*\w))",
+                     re.IGNORECASE)
 _CURRENCY_FIRST = re.compile(rf"(?:₴|\$|€|uah|usd|eur)\s?(?P<a>{_NUMBER})", re.IGNORECASE)
-_NUMBER_WORD = (r"(?:од[иі]н\w*|одна|дв[аіе]\w*|три\w*|чотир\w*|четыр\w*|п'?ят\w*|шіст\w*|шест\w*|сім\w*|сем\w*"
+_NUMBER_WORD = (r"(?:од[иі]н\w*|одна|дв[аіео]\w*|три\w*|трь\w*|чотир\w*|четыр\w*|п'?ят\w*|шіст\w*|шест\w*|сім\w*|сем\w*"
                 r"|вісім\w*|восем\w*|дев'?ят\w*|десят\w*|сорок\w*|сто|сотн\w*|\w+сот\w*|тисяч\w*|тысяч\w*"
                 r"|one|two|three|four|five|six|seven|eight|nine|ten|\w+ty|hundred|thousand)")
+_DURATION_WORDS = re.compile(
+    rf"(?<!\w)(?P<w>{_NUMBER_WORD}(?:\s+{_NUMBER_WORD})*)\s+(?:{_QUALIFIER}\s+)?(?:{_UNITS[Kind.DURATION]})(?!\w)"
+    r"|(?<!\w)(?:протягом|впродовж|за|через|на)\s+(?P<m>місяц\w*|тиж(?:день|ня|ні)|добу|день)(?!\w)", re.IGNORECASE)
+_SMALL = {"од": 1, "дв": 2, "тр": 3, "чо": 4, "че": 4, "п'": 5, "пя": 5, "пʼ": 5, "ші": 6, "ше": 6, "сі": 7,
+          "се": 7, "ві": 8, "во": 8, "де": 9}  # the first letters of a number word up to nine ("дев'ять", not "десять")
 _IN_WORDS = re.compile(
     rf"(?<!\w){_NUMBER_WORD}(?:\s+{_NUMBER_WORD})*\s+(?:{_UNITS[Kind.MONEY]}|{_UNITS[Kind.PERCENT]})", re.IGNORECASE)
 _HALF = re.compile(r"пів\s?ціни|півціни|пол\s?цены|половин\w* (ціни|вартості|цены|стоимости)|half[- ]price|half off",
                    re.IGNORECASE)
 _DISCOUNT = re.compile(r"знижк\w*|скидк\w*|discount\w*|промокод\w*|promo\w*|акці[яйї]\w*|акци[яи]\w*", re.IGNORECASE)
-_NEGATION = re.compile(r"(?<!\w)(не|нема\w*|нет|no|not)(?!\w)", re.IGNORECASE)
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
-# A card number whole, masked ("4149 60** **** 5678") or begun ("4149…"); "карткою 1850 грн" is not one.
-_CARD = re.compile(r"(?<!\d)\d(?:[ \-]?\d){12,18}(?!\d)|(?<!\d)\d{4}(?:[ \-]?[\d*•x]{4}){3}(?!\d)"
-                   r"|(?<![\d.,])\d{4}(?:[ \-]?\d{2,4})?\s?(?:…|\.{3})")
-_PHONE = re.compile(r"(?<![\d+])(?:\+?\s?38\s?)?\(?0[\s\-]?\(?\d{2}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
+# A negation governs the discount word: "без знижки", "не діє знижка", "знижок зараз немає" — not any "не" nearby.
+_NEGATED_BEFORE = re.compile(r"(?<!\w)(?:не|без|нема\w*|нет|ні|жодн\w*|никак\w*|no|not|without)\s+"
+                             r"(?:(?:\w+\s+)?|\w+\s+(?:\w+,\s*)+)$", re.IGNORECASE)  # "не вигадуй ціну, знижку"
+_NEGATED_AFTER = re.compile(r"^\s+(?:\w+\s+){0,2}?(?:не|немає|нема\w*|нет|відсутн\w*)(?!\w)", re.IGNORECASE)
+_FREE = re.compile(r"безкоштовн\w*|безплатн\w*|бесплатн\w*|free(?!\w)", re.IGNORECASE)
+_TIME = re.compile(r"(?<![\d:.,])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")
+# A duration belongs to the topic named nearest before it in its clause (else after): returns and delivery
+# periods back only their own topic's claims.
+_TOPICS = {"return": r"поверн\w*|обмін\w*|обміня\w*|возврат\w*|обмен\w*|return\w*|exchange\w*|refund\w*",
+           "delivery": r"достав\w*|відправ\w*|надійд\w*|доїд\w*|пошт\w*|отрима\w*|deliver\w*|ship\w*"}
+_TOPIC = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _TOPICS.items()), re.IGNORECASE)
 _WORD = re.compile(r"[\w']+")
 _BARE = re.compile(rf"\s*(?:{_NUMBER})(?:\s*[-–]\s*(?:{_NUMBER}))?\s*")
+# Keys whose bare numbers are amounts of money: a size, a height, a stock count or an id never backs money.
+_MONEY_KEY = re.compile(r"price|total|amount|prepay|sum|cost|fee|paid|ціна|сума|вартість", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Claim:
     kind: Kind
     values: tuple[Decimal, ...]  # empty: an amount in words, never a tool's
+    topic: str | None = None  # a duration's: "return" or "delivery" when its clause names one
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -82,53 +106,83 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+def _topic(text: str, start: int) -> str | None:
+    """The topic of the clause around position `start`: the nearest topic word before it, else the first after."""
+    left = re.split(r"[,;:.!?\n]", text[:start])[-1]
+    right = re.split(r"[,;:.!?\n]", text[start:])[0]
+    before = list(_TOPIC.finditer(left))
+    found = before[-1] if before else _TOPIC.search(right)
+    return found.lastgroup if found else None
 
 
-def _without_requisites(text: str) -> str:
-    for pattern in (_IBAN, _CARD, _PHONE):
-        text = pattern.sub(" ", text)
-    return text
+def _word_value(words: str) -> tuple[Decimal, ...]:
+    """A small number in words ("двох", "три") as (2,), (3,); () for bigger or compound ones."""
+    parts = words.lower().replace("’", "'").split()
+    if len(parts) != 1 or parts[0].startswith("десят") or parts[0][:2] not in _SMALL:
+        return ()
+    return (Decimal(_SMALL[parts[0][:2]]),)
+
+
+def _discounts(text: str) -> list[Claim]:
+    """A discount word not governed by a negation ("знижок немає", "без знижки") is a claim."""
+    return [Claim(Kind.DISCOUNT, ()) for m in _DISCOUNT.finditer(text)
+            if not _NEGATED_BEFORE.search(text[:m.start()]) and not _NEGATED_AFTER.match(text[m.end():])]
 
 
 def claims(text: str) -> list[Claim]:
-    """Every number-with-unit, amount in words, "півціни" and unqualified discount in `text`."""
-    text = _without_requisites(text)
+    """Every number-with-unit (also "1,2 тис. грн"), amount in words or without its unit where only money is meant
+    ("коштує 500"), period in words ("двох тижнів"), time of day, "безкоштовно", "півціни" and discount in `text`."""
+    text = without_requisites(text)
     found = []
     for match in _CLAIM.finditer(text):
         kind = next(k for k in Kind if k in _UNITS and match.group(k.value))
-        values = tuple(v for v in (_decimal(match["a"]), _decimal(match["b"] or "")) if v is not None)
-        found.append(Claim(kind, values))
-    found += [Claim(Kind.MONEY, (v,)) for m in _CURRENCY_FIRST.finditer(text) if (v := _decimal(m["a"]))]
-    found += [Claim(Kind.MONEY, ()) for _ in _IN_WORDS.finditer(text)]
-    found += [Claim(Kind.PERCENT, (Decimal(50),)) for _ in _HALF.finditer(text)]
-    for sentence in re.split(r"(?<=[.!?\n])", text):
-        if _DISCOUNT.search(sentence) and not _NEGATION.search(sentence):
-            found.append(Claim(Kind.DISCOUNT, ()))
-    return found
+        scale = 1000 if match["k"] else 1
+        values = tuple(v * scale for v in (_decimal(match["a"]), _decimal(match["b"] or "")) if v is not None)
+        found.append(Claim(kind, values, _topic(text, match.start()) if kind is Kind.DURATION else None))
+    rest = _CLAIM.sub(" ", text)  # what a matched claim said is not said again without its unit
+    found += [Claim(Kind.MONEY, (v,)) for m in _PRICED.finditer(rest) if (v := _decimal(m["a"] or m["b"]))]
+    found += [Claim(Kind.MONEY, (v,)) for m in _CURRENCY_FIRST.finditer(rest) if (v := _decimal(m["a"]))]
+    found += [Claim(Kind.MONEY, ()) for _ in _IN_WORDS.finditer(rest)]
+    found += [Claim(Kind.DURATION, _word_value(m["w"]) if m["w"] else (Decimal(1),), _topic(rest, m.start()))
+              for m in _DURATION_WORDS.finditer(rest)]
+    found += [Claim(Kind.TIME, (Decimal(int(m["h"]) * 100 + int(m["m"])),)) for m in _TIME.finditer(rest)]
+    found += [Claim(Kind.FREE, ()) for _ in _FREE.finditer(rest)]
+    found += [Claim(Kind.PERCENT, (Decimal(50),)) for _ in _HALF.finditer(rest)]
+    return found + _discounts(rest)
 
 
 @dataclass
 class Backing:
-    """What this turn's tools, the dialog and the shop stated. A number without a unit (a price field "1850", a
-    size "122-128") backs money and measures; durations and percentages need their unit said."""
+    """What this turn's tools, the dialog and the shop stated. A number without a unit backs money only under a
+    price-like key ("price": "1850", "total", "prepayment"...) and measures under any key (a size "122-128");
+    durations, percentages, times need their unit said; a duration said of returns or delivery backs only that."""
 
     stated: dict[Kind, set[Decimal]] = field(default_factory=lambda: {k: set() for k in Kind})
+    topics: dict[str, set[Decimal]] = field(default_factory=dict)  # durations by topic ("return", "delivery")
     bare: set[Decimal] = field(default_factory=set)
+    bare_money: set[Decimal] = field(default_factory=set)
+    said: set[Kind] = field(default_factory=set)  # DISCOUNT, FREE: spoken of without a number
     phones: set[str] = field(default_factory=set)
-    discount: bool = False
+    links: set[str] = field(default_factory=set)
 
     def add(self, value: Any) -> Backing:
         """Add a tool result (any JSON-like value) or a text of the shop's. A value that is only a number or a
         range ("1850", 12, "122-128") is bare; inside free text only numbers with their unit count."""
-        for text in _leaves(value):
+        for text, key in _leaves(value):
             for claim in claims(text):
                 self.stated[claim.kind].update(claim.values)
-                self.discount |= claim.kind in (Kind.DISCOUNT, Kind.PERCENT)
+                topic = claim.topic or ((m := _TOPIC.search(key)) and m.lastgroup)
+                if claim.kind is Kind.DURATION and topic:
+                    self.topics.setdefault(topic, set()).update(claim.values)
+                if claim.kind in (Kind.DISCOUNT, Kind.FREE):  # a fee's "2%" speaks of no discount
+                    self.said.add(claim.kind)
             if _BARE.fullmatch(text):
-                self.bare.update(v for n in re.findall(_NUMBER, text) if (v := _decimal(n)) is not None)
-            self.phones.update(_digits(p)[-9:] for p in _PHONE.findall(text))
+                numbers = {v for n in re.findall(_NUMBER, text) if (v := _decimal(n)) is not None}
+                self.bare |= numbers
+                if _MONEY_KEY.search(key):
+                    self.bare_money |= numbers
+            self.phones |= phones(text)
+            self.links |= links(text)
         return self
 
     def add_amounts(self, values: Iterable[Decimal | str]) -> Backing:
@@ -138,29 +192,34 @@ class Backing:
     def add_customer_words(self, text: str) -> Backing:
         """What the customer said backs only measures (their child's height, age) and phones (their own, read back
         to them): never money, discounts or requisites."""
-        self.phones.update(_digits(p)[-9:] for p in _PHONE.findall(text))
+        self.phones |= phones(text)
         self.stated[Kind.MEASURE].update(v for c in claims(text) if c.kind is Kind.MEASURE for v in c.values)
-        numbers = re.findall(_NUMBER, _without_requisites(text))
+        numbers = re.findall(_NUMBER, without_requisites(text))
         self.stated[Kind.MEASURE].update(v for n in numbers if (v := _decimal(n)) is not None)
         return self
 
     def backs(self, claim: Claim) -> bool:
-        if claim.kind is Kind.DISCOUNT:
-            return self.discount
+        if claim.kind in (Kind.DISCOUNT, Kind.FREE):
+            return claim.kind in self.said
         if not claim.values:
             return False
-        known = self.stated[claim.kind] | (self.bare if claim.kind in (Kind.MONEY, Kind.MEASURE) else set())
+        known = self.stated[claim.kind] | {Kind.MONEY: self.bare_money, Kind.MEASURE: self.bare}.get(claim.kind, set())
+        if claim.kind is Kind.DURATION and claim.topic in self.topics:
+            known = self.topics[claim.topic]
         return all(v in known for v in claim.values)
 
 
 class OutputCheck:
     """The shop's rules for any text a customer reads. `own` is the shop's own text holding its IBAN, card and
     phone (the payment requisites); `prompts` are the instructions the models get; `language` is the shop's
-    reply language (ISO 639-1; "uk" is checked, others are not); `public` are the shop's own texts for customers."""
+    reply language (ISO 639-1; "uk" is checked, others are not); `public` are the shop's own texts for customers
+    (their links and handles may be shown)."""
 
     def __init__(self, own: str, prompts: Iterable[str], language: str = "uk", public: Iterable[str] = ()) -> None:
-        self._own_ids = {re.sub(r"\s", "", m).upper() for p in (_IBAN, _CARD) for m in p.findall(own)}
-        self._own_phones = {_digits(p)[-9:] for p in _PHONE.findall(own)}
+        public = list(public)
+        self._own_ids = ids(own)
+        self._own_phones = phones(own)
+        self._own_links = {link for text in (own, *public) for link in links(text)}
         self._grams: set[tuple[str, ...]] = set()
         self._public = {gram for text in public for gram in _ngrams(text)}
         self._language = language
@@ -177,13 +236,12 @@ class OutputCheck:
         found = []
         if _ngrams(text) & self._grams:
             found.append(Problem.PROMPT)
-        ids = {re.sub(r"\s", "", m).upper() for p in (_IBAN, _CARD) for m in p.findall(text)}
-        phones = {_digits(p)[-9:] for p in _PHONE.findall(text)}
-        if ids - self._own_ids or phones - self._own_phones - backing.phones:
+        if (ids(text) - self._own_ids or phones(text) - self._own_phones - backing.phones
+                or links(text) - self._own_links - backing.links):
             found.append(Problem.REQUISITES)
         if any(not backing.backs(c) for c in claims(text)):
             found.append(Problem.AMOUNT)
-        if self._language == "uk" and not _reads_ukrainian(text):
+        if self._language == "uk" and not reads_ukrainian(without_requisites(text)):
             found.append(Problem.LANGUAGE)
         return found
 
@@ -191,17 +249,17 @@ class OutputCheck:
         return [c for b in bubbles for c in claims(b) if not backing.backs(c)]
 
 
-def _leaves(value: Any) -> Iterable[str]:
-    """Every key and scalar of a JSON-like value, as text."""
+def _leaves(value: Any, key: str = "") -> Iterable[tuple[str, str]]:
+    """Every key and scalar of a JSON-like value, as text, each with the keys it sits under ("products price")."""
     if isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _leaves(item)
+        for name, item in value.items():
+            yield str(name), ""  # a key (a size under "price_by_size") is never an amount
+            yield from _leaves(item, f"{key} {name}")
     elif isinstance(value, (list, tuple, set)):
         for item in value:
-            yield from _leaves(item)
+            yield from _leaves(item, key)
     elif value is not None:
-        yield str(value)
+        yield str(value), key
 
 
 def _ngrams(text: str) -> set[tuple[str, ...]]:
@@ -209,14 +267,3 @@ def _ngrams(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + PROMPT_NGRAM]) for i in range(len(words) - PROMPT_NGRAM + 1)}
 
 
-def _reads_ukrainian(text: str) -> bool:
-    """Ukrainian, or too little text to tell: not mostly Latin letters, and not Russian (ы э ъ ё without і ї є ґ)."""
-    cyrillic = len(re.findall(r"[а-яёіїєґ]", text, re.IGNORECASE))
-    latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
-    if cyrillic + latin < 20:
-        return True
-    if latin > cyrillic:
-        return False
-    russian = len(re.findall(r"[ыэъё]", text, re.IGNORECASE))
-    ukrainian = len(re.findall(r"[іїєґ]", text, re.IGNORECASE))
-    return not (russian >= 2 and russian > ukrainian)

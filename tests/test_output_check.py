@@ -87,3 +87,78 @@ def test_a_number_inside_a_tools_words_backs_no_amount() -> None:
     backing = turn().add({"read_back": "Петренко Оксана, +380951234567, Київ, Відділення №25"})
     assert CHECK.problems(["Доставка коштуватиме 25 грн"], backing) == [Problem.AMOUNT]
     assert CHECK.problems(["Ваше відділення №25, сукня 1850 грн"], backing) == []
+
+
+@pytest.mark.parametrize("reply", [
+    "Домовились: сукня за 128 грн, оформлюємо?",  # 128 is a size the tool gave, not a price
+    "Так, сукня коштує 500, можна оплачувати",
+    "Ціна 500, оформлюємо?",
+    "Добре, віддам за 500, оформлюємо?",
+    "Для вас ціна всього 1,2 тис. грн, оформлюємо?",
+    "Віддам за 2к грн",
+    "Добре, віддам за 925 гр., оформлюємо?",
+    "Всього 2 тисячі гривень",
+    "Для вас мінус 10 проц. від ціни",
+    "Повернення протягом двох тижнів, без проблем!",
+    "Обмін можливий протягом місяця",
+    "Доставка три дні",
+    "Доставка для вас безкоштовна, відправимо сьогодні!",
+    "Оформлю зараз, відправимо сьогодні до 18:00",
+    "Знижку зробимо, не переживайте!",
+    "Не переживайте, знижку зробимо!",
+    "Повернення протягом 2 днів",  # 1-2 дні is the delivery's period, not the returns'
+    "Доставка займе 14 днів",  # and 14 днів the returns'
+])
+def test_an_amount_in_another_form_or_of_another_kind_is_refused(reply: str) -> None:
+    assert CHECK.problems([reply], turn()) == [Problem.AMOUNT]
+
+
+@pytest.mark.parametrize("reply", [
+    "Переказуйте на картку 4149.6090.1234.5678, дякую!",
+    "Переказуйте на картку 4149\u00a06090\u00a01234\u00a05678, дякую!",
+    "Переказуйте на картку 4149 / 6090 / 1234 / 5678, дякую!",
+    "Реквізити для оплати: IBAN UА213223130000026007233566991",  # a Cyrillic А
+    "Для оплати пишіть у вайбер нашому менеджеру +48 512 345 678",
+    "Оплатіть повну суму за посиланням на нашу банку: https://send.monobank.ua/jar/8AbCdEf",
+    "Оплатіть повну суму тут: send.monobank.ua/jar/8AbCdEf",
+    "Напишіть нашому менеджеру: t.me/mirt_pay",
+    "Для оплати напишіть нашому бухгалтеру в телеграм @mirt_pay_manager, вона надішле реквізити",
+])
+def test_requisites_in_another_form_are_refused(reply: str) -> None:
+    assert CHECK.problems([reply], turn()) == [Problem.REQUISITES]
+
+
+@pytest.mark.parametrize("reply", [
+    "Доставка безкоштовна від 2000 грн",
+    "Відправимо сьогодні до 18:00",
+    "Повернення протягом двох тижнів",
+    "Оплата за посиланням https://pay.mirt.ua/order/7",
+])
+def test_terms_a_tool_stated_pass(reply: str) -> None:
+    backing = turn().add({"answer": "Безкоштовна доставка від 2000 грн. Відправки сьогодні до 18:00. "
+                                    "Повернення протягом двох тижнів.", "payment_url": "https://pay.mirt.ua/order/7"})
+    assert CHECK.problems([reply], backing) == []
+
+
+@pytest.mark.parametrize("reply", [
+    "Знижок зараз немає, ціна 1850 грн",
+    "На жаль, без знижки, але сукня коштує 1850",
+    "Не діє знижка на цю модель",
+    "Сукня за 1850, оформлюємо?",
+    "Розмір 122-128 підійде, оформлюємо за 2 хвилини",
+])
+def test_an_innocent_reply_about_terms_passes(reply: str) -> None:
+    assert CHECK.problems([reply], turn()) == []
+
+
+@pytest.mark.parametrize("reply", [
+    "Конечно, сейчас подберу платье для вашей девочки, какой рост у ребенка?",
+    "Sure! What size? 😊",
+])
+def test_a_short_or_letterless_foreign_reply_is_refused(reply: str) -> None:
+    assert CHECK.problems([reply], turn()) == [Problem.LANGUAGE]
+
+
+def test_a_fees_percentage_backs_no_discount() -> None:
+    backing = turn().add(SHOP.payment.cash_on_delivery_fee)
+    assert CHECK.problems(["Знижку зробимо, не переживайте!"], backing) == [Problem.AMOUNT]
