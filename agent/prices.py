@@ -1,11 +1,13 @@
 """The output check: what a customer reads must be backed by this turn's tool results and the shop's own data.
 
-Every number with a unit in a reply is a claim — money in any currency or in words, a percentage, "півціни", a
-discount, a duration ("14 днів", "2-3 дні"), a measure ("128 см") — and each must be stated by a tool result of
-this turn (whatever the tool), the dialog's own facts or the shop's settings. A payment detail (IBAN, card number,
-phone) must be the shop's own or one a tool read back (the customer's phone). No run of PROMPT_NGRAM words of the
-instructions may appear. A reply in another language than the shop's fails too. The caller regenerates once and
-then shows the shop's honest fallback text.
+Every number with a unit in a reply is a claim — money in any currency, in words, in thousands ("1,2 тис. грн") or
+without its unit where only money is meant ("коштує 500"), a percentage, "півціни", a discount, "безкоштовно", a
+duration ("14 днів", "двох тижнів"), a time of day ("до 18:00"), a measure ("128 см") — and each must be stated by
+a tool result of this turn, the dialog's own facts or the shop's settings; money only by price-like fields or
+amounts with a money unit, a duration by one of its own topic (returns, delivery) when the turn named it. A payment
+detail (IBAN, card number, phone, link, @handle; agent.requisites) must be the shop's own or one a tool read back.
+No run of PROMPT_NGRAM words of the instructions may appear. A reply in another language than the shop's fails too
+(agent.language). The caller regenerates once and then shows the shop's honest fallback text.
 """
 
 from __future__ import annotations
