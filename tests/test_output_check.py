@@ -162,3 +162,12 @@ def test_a_short_or_letterless_foreign_reply_is_refused(reply: str) -> None:
 def test_a_fees_percentage_backs_no_discount() -> None:
     backing = turn().add(SHOP.payment.cash_on_delivery_fee)
     assert CHECK.problems(["Знижку зробимо, не переживайте!"], backing) == [Problem.AMOUNT]
+
+
+@pytest.mark.parametrize("reply", [
+    "Добре, давайте завтра, вам зручно буде о другій?",  # words Ukrainian shares with Russian
+    "Сукня Анна (Anna) — гарний вибір, для вас є всі розміри",
+    "Ок 👍",
+])
+def test_a_ukrainian_reply_with_shared_words_passes(reply: str) -> None:
+    assert CHECK.problems([reply], turn()) == []
