@@ -27,7 +27,8 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")  # ordinary, no-break and narrow no-b
 
 
 def parse_money(value: Any) -> Decimal:
-    """A price cell → Decimal UAH with 2 decimals; Rejected(PRICE_NOT_A_NUMBER or PRICE_NEGATIVE) otherwise.
+    """A price cell → Decimal UAH with 2 decimals; Rejected(PRICE_NOT_A_NUMBER, PRICE_NEGATIVE
+    or PRICE_ZERO) otherwise.
 
     More than two decimals (`1,990`, `19.999`) are refused: a shop's price has kopecks at most, and `1,990` is as
     likely a thousands comma as a decimal one.
@@ -42,6 +43,8 @@ def parse_money(value: Any) -> Decimal:
         raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
     if money < 0:
         raise Rejected(Text.PRICE_NEGATIVE, value=value)
+    if money == 0:  # a "price to follow" placeholder: on sale at 0 грн the customer could never pay
+        raise Rejected(Text.PRICE_ZERO, value=value)
     if money > MAX_PRICE or money != money.quantize(CENT) or _decimals(money) > 2:
         raise Rejected(Text.PRICE_NOT_A_NUMBER, value=value)
     return money.quantize(CENT)

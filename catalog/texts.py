@@ -80,6 +80,7 @@ class Text(StrEnum):
     VALUE_MISSING = "value_missing"
     PRICE_NOT_A_NUMBER = "price_not_a_number"
     PRICE_NEGATIVE = "price_negative"
+    PRICE_ZERO = "price_zero"
     SIZE_LABEL_UNKNOWN = "size_label_unknown"
     SIZE_DUPLICATE = "size_duplicate"
     COLOUR_DUPLICATE = "colour_duplicate"
@@ -119,4 +120,4 @@ class Texts(Templates[Text]):
 
 
 def load_texts(path: Path | None = None) -> Texts:
-    return Texts(read_templates(path or resources.files("catalog") / "texts.uk.yaml", Text))
+    return Texts(read_templates(path, resources.files("catalog") / "texts.uk.yaml", Text))

@@ -104,3 +104,11 @@ async def test_excel_and_windows_1251_files_through_the_command(
 
     code, out, err = await bot(database_url, tmp_path, "import", "catalog.xlsx", "--sheet", "Ціни")
     assert code == 1 and "у файлі немає аркуша «Ціни» (є: Каталог)" in err and "Traceback" not in err
+
+
+async def test_a_zero_price_is_refused_with_its_row(database_url: str, db: asyncpg.Pool, tmp_path: Path) -> None:
+    """A 0 written as "price to follow" would put the dress on sale at 0 грн, which no customer could pay."""
+    (tmp_path / "f.csv").write_bytes("sku;name;price;sizes\nZ-1;Сукня Нуль;0;122-128\n".encode("cp1251"))
+    code, _, err = await bot(database_url, tmp_path, "import", "f.csv")
+    assert code == 1 and "Рядок 2" in err and "нуль" in err
+    assert await db.fetchval("SELECT count(*) FROM products WHERE sku = 'Z-1'") == 0
