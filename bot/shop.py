@@ -11,9 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from agent.llm import Price
 from bot.settings import ConfigError
-from bot.templates import read_shop_file
+from bot.templates import FORMAT_ERRORS, check_placeholders, read_shop_file, shipped_placeholders
 
 REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
@@ -30,6 +32,10 @@ REQUIRED_FOLLOWUPS = {
     "discovery": (), "size_color": (), "offer": ("model",), "delivery_data": (), "payment": (),
     "managers_delivery_data": ("customer", "chat_id"), "managers_payment": ("customer", "chat_id"),
 }
+ALWAYS = ("persona", "shop")  # every text and follow-up may name the assistant and the shop
+REQUISITES = ("order", "amount")  # agent/sales.py fills the requisites with the order number and the sum in грн
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,19 @@ class Shop:
     reply_language: str = "uk"  # ISO 639-1; replies in another language are asked again (agent/prices.py)
 
     def text(self, key: str, **values: Any) -> str:
-        return self.texts[key].format(persona=self.persona, shop=self.name, **values)
+        """The shop's text `key` filled with `values`; the generic "cannot_answer" text (logged) if it cannot be
+        filled, so the customer always gets an answer (load_shop checks the placeholders; this is the fallback)."""
+        return self._filled(self.texts, key, values)
 
     def followup(self, key: str, **values: Any) -> str:
-        return self.followups[key].format(persona=self.persona, shop=self.name, **values)
+        return self._filled(self.followups, key, values)
+
+    def _filled(self, templates: dict[str, str], key: str, values: dict[str, Any]) -> str:
+        try:
+            return templates[key].format(persona=self.persona, shop=self.name, **values)
+        except FORMAT_ERRORS as exc:
+            log.error("shop_text_not_filled", text=key, error=repr(exc))
+            return self.texts["cannot_answer"].replace("{persona}", self.persona).replace("{shop}", self.name)
 
 
 def load_shop(path: Path | None) -> Shop:
@@ -68,6 +83,9 @@ def load_shop(path: Path | None) -> Shop:
     for key in ("shop_name", "persona_name"):
         if not str(data.get(key) or "").strip():
             raise ConfigError(f"SHOP_FILE: '{key}' is missing in {source}")
+    shipped = shipped_placeholders(read_shop_file(resources.files("bot") / "shop.uk.yaml", "SHOP_FILE")["texts"])
+    for key, text in texts.items():
+        check_placeholders(f"SHOP_FILE: {source}", str(key), str(text), {*ALWAYS, *shipped.get(str(key), ())})
     return Shop(
         name=str(data["shop_name"]),
         persona=str(data["persona_name"]),
@@ -92,6 +110,7 @@ def _payment(raw: dict[str, Any], source: object) -> Payment:
     for key in ("prepayment", "cash_on_delivery_fee", "requisites"):
         if not str(raw.get(key) or "").strip():
             raise ConfigError(f"SHOP_FILE: payment.{key} is missing in {source}")
+    check_placeholders(f"SHOP_FILE: {source}", "payment.requisites", str(raw["requisites"]), REQUISITES)
     try:
         prepayment = Decimal(str(raw["prepayment"]))
     except InvalidOperation:
@@ -104,8 +123,5 @@ def _followups(raw: dict[str, Any], source: object) -> dict[str, str]:
     for key, names in REQUIRED_FOLLOWUPS.items():
         if not templates[key]:
             raise ConfigError(f"SHOP_FILE: follow-up '{key}' is missing in {source}")
-        try:
-            templates[key].format(persona="", shop="", **dict.fromkeys(names, ""))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"SHOP_FILE: follow-up '{key}' in {source} has a bad placeholder: {exc}") from None
+        check_placeholders(f"SHOP_FILE: {source}", f"followups.{key}", templates[key], {*ALWAYS, *names})
     return templates

@@ -6,16 +6,21 @@ configuration error naming the file and the text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from string import Formatter
 from typing import Any, Generic, TypeVar
 
+import structlog
 import yaml
 
 from bot.settings import ConfigError
 
 Name = TypeVar("Name", bound=StrEnum)
+FORMAT_ERRORS = (KeyError, IndexError, ValueError, AttributeError)  # what str.format raises for a bad placeholder
+log = structlog.get_logger(__name__)
 
 
 class Templates(Generic[Name]):
@@ -27,7 +32,11 @@ class Templates(Generic[Name]):
     def render(self, name: Name, /, **values: Any) -> str:
         filled = {k: self.render(v) if isinstance(v, StrEnum) and v in self._templates else v
                   for k, v in values.items()}
-        return self._templates[name].format(**filled)
+        try:
+            return self._templates[name].format(**filled)
+        except FORMAT_ERRORS as exc:  # checked at load; a code change that passes other values still answers
+            log.error("template_not_filled", template=name.value, error=repr(exc))
+            return self._templates[name]
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -56,11 +65,42 @@ def read_shop_file(source: Path | Traversable, setting: str | None = None) -> An
         raise ConfigError(f"{prefix}cannot read {source}: {exc}".splitlines()[0]) from None
 
 
-def read_templates(source: Path | Traversable, names: type[Name]) -> dict[Name, str]:
+def placeholders(text: str) -> frozenset[str]:
+    """The names a `str.format` template fills: "Сума: {amount} грн" → {"amount"}; "{}" → {""}.
+    Raises ValueError for braces that do not pair ("{amount")."""
+    return frozenset(field.split(".")[0].split("[")[0]
+                     for _, field, _, _ in Formatter().parse(text) if field is not None)
+
+
+def check_placeholders(where: str, key: str, text: str, allowed: Iterable[str]) -> None:
+    """Refuse a text whose placeholders the code does not fill: ConfigError naming `where` (the file), the text's
+    `key`, the unknown placeholder and the ones the text may use, so the file is fixed before a customer waits."""
+    may = ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "none"
+    try:
+        unknown = sorted(placeholders(text) - set(allowed))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: text '{key}' has a broken placeholder ({exc}); it may use {may}; "
+                          "write a literal brace twice: {{ }}") from None
+    if unknown:
+        raise ConfigError(f"{where}: text '{key}' uses the unknown placeholder {{{unknown[0]}}}; it may use {may}")
+
+
+def shipped_placeholders(shipped: dict[Any, Any]) -> dict[str, frozenset[str]]:
+    """Per text of the file shipped with the code, the placeholders it uses: those are the ones the code fills."""
+    return {str(key): placeholders(str(text)) for key, text in shipped.items() if isinstance(text, str)}
+
+
+def read_templates(path: Path | None, shipped: Traversable, names: type[Name]) -> dict[Name, str]:
+    """The texts of the shop's file at `path` (the `shipped` one when None). Raises ConfigError for a missing text
+    or one using a placeholder its shipped version does not (the code fills only those)."""
+    source = path or shipped
     data = read_shop_file(source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source} must be a mapping of text names to texts")
     missing = [name.value for name in names if not str(data.get(name.value) or "").strip()]
     if missing:
         raise ConfigError(f"{source} lacks the text '{missing[0]}'")
+    allowed = shipped_placeholders(read_shop_file(shipped))
+    for name in names:
+        check_placeholders(str(source), name.value, str(data[name.value]), allowed.get(name.value, ()))
     return {name: str(data[name.value]).strip() for name in names}

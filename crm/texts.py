@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from bot.settings import ConfigError
+from bot.templates import check_placeholders, read_shop_file
 
 # Every text with the values it may use.
 REQUIRED = {
@@ -30,13 +29,10 @@ class CrmTexts:
 
 def load_crm_texts() -> CrmTexts:
     source = resources.files("crm") / "texts.uk.yaml"
-    data = yaml.safe_load(source.read_bytes().decode("utf-8")) or {}
+    data = read_shop_file(source) or {}
     texts = {key: str(data.get(key) or "").strip() for key in REQUIRED}
     for key, names in REQUIRED.items():
         if not texts[key]:
             raise ConfigError(f"CRM texts: '{key}' is missing in {source}")
-        try:
-            texts[key].format(**dict.fromkeys(names, ""))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"CRM texts: '{key}' in {source} has a bad placeholder: {exc}") from None
+        check_placeholders(f"CRM texts: {source}", key, texts[key], names)
     return CrmTexts(texts)

@@ -49,4 +49,4 @@ MemoryTexts = Templates[Text]
 
 
 def load_texts(path: Path | None = None) -> MemoryTexts:
-    return MemoryTexts(read_templates(path or resources.files("memory") / "texts.uk.yaml", Text))
+    return MemoryTexts(read_templates(path, resources.files("memory") / "texts.uk.yaml", Text))

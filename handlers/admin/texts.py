@@ -108,4 +108,4 @@ class AdminTexts(Templates[Text]):
 
 
 def load_admin_texts(path: Path | None = None) -> AdminTexts:
-    return AdminTexts(read_templates(path or resources.files("handlers.admin") / "texts.uk.yaml", Text))
+    return AdminTexts(read_templates(path, resources.files("handlers.admin") / "texts.uk.yaml", Text))
