@@ -1,6 +1,8 @@
 """A contact the customer shares (Telegram's "share contact" button, or one from their address book): the phone,
 and the name when the dialog has none, go through the same customer-details rules as typed text. Someone else's
-contact is not taken on trust: the customer is asked whether it is the recipient's number."""
+contact is not taken on trust: the customer is asked whether it is the recipient's number. That question names
+only the number: the contact's name is whatever the address book says, and the bot's own words (kept as the
+assistant's in the dialog) never carry customer-written text."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ async def contact_shared(message: Message, event_update: Update, attempt: int, a
             turn = customer_turn(message, [shop.text("contact_shared", phone=phone)], [event_update.update_id])
             reply = await assistant.answer(turn, apologise=attempt == 0)
         else:
-            reply = await assistant.remark(said, shop.text("contact_confirm", name=name, phone=phone))
+            reply = await assistant.remark(said, shop.text("contact_confirm", phone=phone))
     await send_reply(message, db, shop, reply, keyboard=ReplyKeyboardRemove())  # the button has done its job
     return reply
 
