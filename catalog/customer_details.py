@@ -6,6 +6,7 @@ Each parser returns the clean value or raises `Rejected` with a reason the bot c
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -25,6 +26,14 @@ _LOOKALIKES = str.maketrans("aceiopxyABCEHIKMOPTXYïÏ", "асеіорхуАВС
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+# Words for a relative that customers type instead of a surname ("Мама Ірина", "Бабуся Галя"); Nova Poshta needs
+# the surname from the recipient's documents. Words that are also real surnames (Кум, Брат, Дід) are left out.
+_KINSHIP = frozenset({
+    "мама", "мамуся", "матуся", "мамочка", "мати", "тато", "татусь", "батько", "папа", "бабуся", "бабця",
+    "бабуля", "бабушка", "дідусь", "дідо", "дедушка", "тітка", "тьотя", "тётя", "дядько", "дядя", "сестра",
+    "сестричка", "братик", "донька", "доня", "дочка", "синок", "чоловік", "дружина", "жена", "муж", "хрещена",
+    "хрещений", "свекруха", "свекор", "теща", "онука", "онучка", "онук", "невістка", "золовка",
+})
 # Letters Ukrainian lacks, and "-ск"/"-цкий" endings that Ukrainian writes "-ськ"/"-цький".
 _RUSSIAN = re.compile(r"[ыэъё]|(?<!ь)[сц]к(?:ий|ая|ое)?\b", re.IGNORECASE)
 _CITY_PREFIX = re.compile(r"^(?:(?:м|г|с|смт|пгт)\.\s*|(?:місто|город|село|смт|пгт|у|в)\s+)+", re.IGNORECASE)
@@ -35,10 +44,31 @@ _NUMBERED = re.compile(r"(?:№|#|номер|нп|н\.п\.|відділення|
 
 def as_cyrillic(text: str) -> str:
     """Each word that has Cyrillic letters gets its Latin look-alikes read as the Cyrillic they look like
-    ("Iрина" → "Ірина"); an all-Latin word ("Olena") is left as typed. Every customer-details parser reads its input
-    through this one mapping."""
+    ("Iрина" → "Ірина"); an all-Latin word ("Olena") is left as typed; digits of any script are ASCII. Every
+    customer-details parser reads its input through this one mapping."""
     return re.sub(r"\S+", lambda m: m.group().translate(_LOOKALIKES) if _CYRILLIC.search(m.group()) else m.group(),
-                  text or "")
+                  ascii_digits(text))
+
+
+def ascii_digits(text: str | None) -> str:
+    """Decimal digits of any script as ASCII: a full-width "７" (a CJK keyboard, a pasted number) → "7". Only
+    digits: full NFKC would also turn "№" into "No"."""
+    return re.sub(r"\d", lambda m: str(unicodedata.decimal(m.group())), text or "")
+
+
+def _without_symbols(word: str) -> str:
+    """An emoji or other symbol typed around a word ("Оксана😊", "❤️") taken off, as Unicode classes them (S*;
+    joiners and variation selectors, Cf/Mn, that build emoji)."""
+    def symbol(char: str) -> bool:
+        category = unicodedata.category(char)
+        return category[0] == "S" or category == "Cf" or "\ufe00" <= char <= "\ufe0f"
+
+    start, end = 0, len(word)
+    while start < end and symbol(word[start]):
+        start += 1
+    while end > start and symbol(word[end - 1]):
+        end -= 1
+    return word[start:end]
 
 
 def _latin(text: str) -> dict[str, str] | None:
@@ -52,7 +82,7 @@ def _latin(text: str) -> dict[str, str] | None:
 
 def parse_phone(text: str) -> str:
     """`0951234567`, `+38 (095) 123-45-67`, `380951234567`, `95 123 45 67`, `8 095 …` → `+380951234567`."""
-    runs = _PHONE_RUN.findall(text or "")
+    runs = _PHONE_RUN.findall(ascii_digits(text))
     if not runs:
         raise Rejected(Text.PHONE_MISSING)
     run = max(runs, key=lambda r: len(re.sub(r"\D", "", r)))
@@ -78,8 +108,10 @@ def _national(digits: str) -> str:
 
 
 def parse_full_name(text: str) -> str:
-    """Surname and name (and patronymic), Cyrillic letters only, capitalised: "петренко олена" → "Петренко Олена"."""
-    cleaned = " ".join(as_cyrillic(text).translate(_APOSTROPHES).split()).strip(" .,;!")
+    """Surname and name (and patronymic), Cyrillic letters only, capitalised: "петренко олена" → "Петренко Олена";
+    emoji around the words are dropped; a relative ("Мама Ірина") is refused with NAME_KINSHIP."""
+    words = (_without_symbols(w) for w in as_cyrillic(text).translate(_APOSTROPHES).split())
+    cleaned = " ".join(w for w in words if w).strip(" .,;!")
     if not cleaned:
         raise Rejected(Text.NAME_MISSING)
     words = cleaned.split(" ")
@@ -87,6 +119,8 @@ def parse_full_name(text: str) -> str:
         raise Rejected(Text.NAME_INVALID)
     if latin := _latin(cleaned):
         raise Rejected(Text.NAME_NOT_CYRILLIC, **latin)
+    if kinship := next((w for w in words if w.lower() in _KINSHIP), None):
+        raise Rejected(Text.NAME_KINSHIP, word=kinship)
     if len(words) < 2:
         raise Rejected(Text.NAME_INCOMPLETE)
     return " ".join(_capitalised(w) for w in words)

@@ -31,6 +31,7 @@ class Text(StrEnum):
     NAME_INCOMPLETE = "name_incomplete"
     NAME_INVALID = "name_invalid"
     NAME_NOT_CYRILLIC = "name_not_cyrillic"
+    NAME_KINSHIP = "name_kinship"
     CITY_MISSING = "city_missing"
     CITY_INVALID = "city_invalid"
     CITY_RUSSIAN_SPELLING = "city_russian_spelling"

@@ -17,7 +17,7 @@ from catalog.texts import Rejected, Text, load_texts
 
 @pytest.mark.parametrize("text", [
     "0951234567", "+38 (095) 123-45-67", "380951234567", "95 123 45 67", "+380951234567", "8 095 123 45 67",
-    "мій номер 095-123-45-67, дякую",
+    "мій номер 095-123-45-67, дякую", "+38 095 123 45 6\uff17", "０９５１２３４５６７",
 ])
 def test_every_common_form_of_a_ukrainian_mobile_becomes_plus_380(text: str) -> None:
     assert parse_phone(text) == "+380951234567"
@@ -49,6 +49,9 @@ def test_anything_else_is_refused_with_a_reason_the_bot_can_say(text: str, reaso
     ("Петренко Iрина", "Петренко Ірина"),  # a Latin I typed on a mixed layout
     ("Koвaль Oлeнa", "Коваль Олена"),  # Latin o, a, e, K, O among Cyrillic letters
     ("Шевченко Ïгор", "Шевченко Їгор"),
+    ("Петренко Оксана 😊", "Петренко Оксана"),
+    ("🌸 Коваль Марія❤️", "Коваль Марія"),
+    ("Мельник 👩‍👧 Анна", "Мельник Анна"),
 ])
 def test_full_names_are_cleaned(text: str, name: str) -> None:
     assert parse_full_name(text) == name
@@ -63,6 +66,12 @@ def test_a_refusal_for_latin_letters_names_the_word_and_the_letters(cities) -> N
     assert "«Springfield»" in load_texts().say(city.value) and "латинські" in load_texts().say(city.value)
 
 
+def test_a_relative_instead_of_a_surname_is_named_in_the_refusal() -> None:
+    with pytest.raises(Rejected) as caught:
+        parse_full_name("Мама Ірина")
+    assert load_texts().say(caught.value).startswith("«Мама» — це не прізвище")
+
+
 def test_a_branch_typed_with_latin_letters_is_read() -> None:
     assert parse_delivery_point("вiддiлення №7") == DeliveryPoint(PointKind.BRANCH, 7)
     assert parse_delivery_point("пoштомат 1234") == DeliveryPoint(PointKind.PARCEL_LOCKER, 1234)
@@ -73,6 +82,10 @@ def test_a_branch_typed_with_latin_letters_is_read() -> None:
     ("Олена", Text.NAME_INCOMPLETE),
     ("Olena Petrenko", Text.NAME_NOT_CYRILLIC),
     ("Петренко О.Л. 123", Text.NAME_INVALID),
+    ("Петренко Оксана 5", Text.NAME_INVALID),
+    ("Мама Ірина", Text.NAME_KINSHIP),
+    ("Бабуся Галя", Text.NAME_KINSHIP),
+    ("галя бабуся", Text.NAME_KINSHIP),
 ])
 def test_names_that_a_waybill_cannot_carry_are_refused(text: str, reason: Text) -> None:
     with pytest.raises(Rejected) as caught:
