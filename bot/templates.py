@@ -55,12 +55,18 @@ class _StrictLoader(yaml.SafeLoader):
 
 def read_shop_file(source: Path | Traversable, setting: str | None = None) -> Any:
     """The YAML of one of the shop's files. Raises ConfigError, starting with `setting` (the variable that names
-    the file) when given, for a file that cannot be read, is not UTF-8, is not YAML or repeats a key."""
+    the file) when given, for a file that cannot be read, is not UTF-8, is not YAML (with the line and column of
+    the problem) or repeats a key."""
     prefix = f"{setting}: " if setting else ""
     try:
         return yaml.load(source.read_bytes().decode("utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{prefix}{source} is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except yaml.MarkedYAMLError as exc:  # where the shop's editor shows it: line and column, counted from 1
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = f"{exc.problem or exc.context}".splitlines()[0]
+        raise ConfigError(f"{prefix}cannot read {source}: {where}{problem}") from None
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{prefix}cannot read {source}: {exc}".splitlines()[0]) from None
 

@@ -96,6 +96,8 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     ("    text: |-\n      Оплатити", "    txt: |-\n      Оплатити", "entry 3 ('Оплата'): unknown key 'txt'"),
     ("    text: |-\n      Працюємо з оптовими", "    text: ' '\n    words: |-\n      Працюємо з оптовими",
      "cannot read {path}: line"),  # a key written twice
+    ("  - topic: Оплата", "\t- topic: Оплата", "cannot read {path}: line 40, column 1: found character '\\t'"),
+    ("  - topic: Оплата", "  - topic: Оплата: карткою", "cannot read {path}: line 40, column 18: mapping values are not allowed"),
     ("    text: |-\n      Працюємо з оптовими", "    text: ' '\n    photo: |-\n      Працюємо з оптовими",
      "entry 12 ('Опт і співпраця'): 'text' is missing"),
     ("  - topic: Доставка за кордон", "  - topic: Доставка по Україні", "entry 2 ('Доставка по Україні'): the topic "
