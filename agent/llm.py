@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,12 +39,14 @@ RETRY_BUDGET = 4096  # output tokens for the second try after a reply was cut of
 # OpenAI API reference, chat completion object: `message.refusal` (string or null) and `finish_reason`
 # ("stop", "length", "content_filter", "tool_calls").
 _CATEGORY = {"refusal": "SAFETY", "content_filter": "SAFETY", "length": "SCHEMA", "empty": "SCHEMA",
-             "invalid_json": "SCHEMA"}
+             "invalid_json": "SCHEMA", "wrong_shape": "SCHEMA"}
 
 
-def not_an_answer(completion: ChatCompletion, structured: bool) -> str | None:
+def not_an_answer(completion: ChatCompletion, structured: bool,
+                  readable: Callable[[str], bool] | None = None) -> str | None:
     """Why this completion is no answer (a key of _CATEGORY), or None when it is one. Plain text where JSON was
-    asked for still counts as an answer; text that starts as JSON and does not parse does not."""
+    asked for still counts as an answer; text that starts as JSON and does not parse does not, nor content the
+    caller's `readable` (content → whether it has the asked shape) refuses."""
     if not completion.choices:
         return "empty"
     choice = completion.choices[0]
@@ -62,6 +64,8 @@ def not_an_answer(completion: ChatCompletion, structured: bool) -> str | None:
             json.loads(content)
         except json.JSONDecodeError:
             return "invalid_json"
+    if readable is not None and not readable(content):
+        return "wrong_shape"
     return None
 
 
@@ -113,27 +117,28 @@ class Llm:
         return (price.input * (tokens_in - tokens_cached) + cached * tokens_cached
                 + price.output * tokens_out) / _MILLION
 
-    async def chat(self, ctx: CallContext, messages: list[dict[str, Any]], **options: Any) -> ChatCompletion:
-        """One answer of the model; a non-answer is traced as an ERROR and asked once more (with RETRY_BUDGET
-        output tokens after a cut-off). Raises LlmUnavailable when the model is down, NoAnswer after two
-        non-answers."""
+    async def chat(self, ctx: CallContext, messages: list[dict[str, Any]],
+                   readable: Callable[[str], bool] | None = None, **options: Any) -> ChatCompletion:
+        """One answer of the model; a non-answer (see not_an_answer; `readable` checks the content's shape) is
+        traced as an ERROR and asked once more (with RETRY_BUDGET output tokens after a cut-off). Raises
+        LlmUnavailable when the model is down, NoAnswer after two non-answers."""
         structured = "response_format" in options
-        completion = await self._call(ctx, messages, options)
-        reason = not_an_answer(completion, structured)
+        completion = await self._call(ctx, messages, options, readable)
+        reason = not_an_answer(completion, structured, readable)
         if reason is None:
             return completion
         log.warning("llm_no_answer", node=ctx.node_name, reason=reason)
         if reason == "length":
             options["max_completion_tokens"] = max(RETRY_BUDGET, 2 * options.get("max_completion_tokens", 0))
-        completion = await self._call(ctx, messages, options)
-        reason = not_an_answer(completion, structured)
+        completion = await self._call(ctx, messages, options, readable)
+        reason = not_an_answer(completion, structured, readable)
         if reason is None:
             return completion
         log.error("llm_no_answer_twice", node=ctx.node_name, reason=reason)
         raise NoAnswer(reason)
 
-    async def _call(self, ctx: CallContext, messages: list[dict[str, Any]], options: dict[str, Any]
-                    ) -> ChatCompletion:
+    async def _call(self, ctx: CallContext, messages: list[dict[str, Any]], options: dict[str, Any],
+                    readable: Callable[[str], bool] | None = None) -> ChatCompletion:
         options = dict(options)
         model = options.pop("model", self.model)
         started = time.perf_counter()
@@ -156,7 +161,7 @@ class Llm:
         details = usage.prompt_tokens_details if usage else None
         tokens_cached = (details.cached_tokens or 0) if details else 0
         output = completion.choices[0].message.model_dump(exclude_none=True) if completion.choices else {}
-        reason = not_an_answer(completion, "response_format" in options)
+        reason = not_an_answer(completion, "response_format" in options, readable)
         if reason is not None:
             output = {**output, "no_answer": reason}
         await self._trace(ctx, model, started, messages, output, "SUCCESS" if reason is None else "ERROR",

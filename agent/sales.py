@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.llm import CallContext, Llm, NoAnswer
 from agent.prices import Backing, Claim, Kind, OutputCheck, Problem
+from agent.reply_shape import MAX_BUBBLES, read_reply
 from agent.state import Dialog, Phase, Stage, next_stage
 from agent.tools import SPECS, Draft, SalesTools
 from bot.shop import Shop
@@ -37,11 +38,16 @@ _CORRECTIONS = {
 REPLY_FORMAT = {"type": "json_schema", "json_schema": {"name": "reply", "strict": True, "schema": {
     "type": "object", "additionalProperties": False,
     "required": ["bubbles", "next_state", "show_products", "facts"],
-    "properties": {"bubbles": {"type": "array", "items": {"type": "string"}},
+    "properties": {"bubbles": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                               "maxItems": MAX_BUBBLES},
                    "next_state": {"type": "string", "enum": [s.value for s in Stage]},
                    "show_products": {"type": "array", "items": {"type": "string"}},
                    # What to remember of the customer's message: in this answer, not in a second model call.
                    "facts": {"type": "array", "items": FACT_SCHEMA}}}}}
+
+
+def _readable(content: str) -> bool:
+    return read_reply(content) is not None
 
 
 def load_prompts(shop: Shop) -> tuple[str, dict[str, str], str]:
@@ -128,8 +134,8 @@ class SalesAgent:
         """The model's bubbles after its tool calls (each result appended to `facts`); [] when it gave none."""
         for _ in range(MAX_TOOL_ROUNDS):
             try:
-                completion = await self._llm.chat(ctx, prompt, tools=SPECS, response_format=REPLY_FORMAT,
-                                                  max_completion_tokens=OUTPUT_BUDGET)
+                completion = await self._llm.chat(ctx, prompt, _readable, tools=SPECS,
+                                                  response_format=REPLY_FORMAT, max_completion_tokens=OUTPUT_BUDGET)
             except NoAnswer:
                 return []
             message = completion.choices[0].message
@@ -161,26 +167,23 @@ class SalesAgent:
 
     @staticmethod
     def _final(content: str, draft: Draft) -> list[str]:
-        """The bubbles of a final answer. Plain text is an answer too; JSON of another shape is none ([]): raw JSON
-        never reaches a customer."""
-        text = content.strip()
-        if text[:1] not in ("{", "["):
-            log.warning("reply_not_structured")
-            return [text] if text else []
-        try:
-            data = json.loads(text)
-            bubbles = [str(b).strip() for b in data["bubbles"] if str(b).strip()]
-        except (json.JSONDecodeError, KeyError, TypeError):
+        """The bubbles of a final answer (agent.reply_shape.read_reply: plain text, or the reply JSON however it was
+        wrapped); [] when it is none: JSON of another shape never reaches a customer."""
+        reply = read_reply(content)
+        if reply is None:
             log.warning("reply_not_structured")
             return []
-        try:
-            draft.stage = next_stage(draft.stage, Stage(data["next_state"]))
-        except (KeyError, ValueError):
+        if reply.next_state is None:
             log.warning("reply_without_state")  # the stage stays
+        else:
+            try:
+                draft.stage = next_stage(draft.stage, Stage(reply.next_state))
+            except ValueError:
+                log.warning("reply_without_state")
         # Only products a tool returned this turn: the model cannot put an unknown sku on a card.
-        draft.shown = [sku for sku in data.get("show_products") or [] if sku in draft.products][:3]
-        draft.facts = data.get("facts")
-        return bubbles
+        draft.shown = [sku for sku in reply.show_products if sku in draft.products][:3]
+        draft.facts = reply.facts
+        return reply.bubbles
 
     def _keep_invariants(self, draft: Draft) -> None:
         """Whatever the model did: no payment step without a priced cart and a confirmed recipient (placing an

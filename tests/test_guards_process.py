@@ -191,3 +191,40 @@ async def test_5_no_order_without_a_confirmed_recipient(wire: Wire, db: asyncpg.
         replies = await talk(wire, chat, ["Анна 122-128, рожевий", "Петренко Оксана, 0951234567, Київ, відділення 25"])
     assert "Реквізити" not in "\n".join(replies) and "Повна оплата" not in "\n".join(replies)
     assert await db.fetchval("SELECT count(*) FROM orders WHERE session_id = $1", str(chat)) == 0
+
+
+LONG = ("Для зросту 122 підійде сукня Анна, вона з бавовни, легка і дуже зручна, гарно тримає форму після прання, "
+        "а ще має кишеньки, які так люблять діти")
+
+
+def _reply(bubbles: Any, **extra: Any) -> str:
+    return json.dumps({"bubbles": bubbles, "next_state": "STATE_1_DISCOVERY", "show_products": [], **extra},
+                      ensure_ascii=False)
+
+
+# Break-test of issue 13 (broken model): the reply JSON wrapped or half-shaped → what the customer reads.
+WRAPPED = {
+    "fence": ("```json\n" + _reply([LONG]) + "\n```", [LONG]),
+    "bom": ("\ufeff" + _reply([LONG]), [LONG]),
+    "string": (_reply("Добрий день"), ["Добрий день"]),
+    "objects": (_reply([{"text": "Добрий день"}]), ["Добрий день"]),
+    "forty": (_reply([f"Варіант {n}" for n in range(40)]),
+              [*(f"Варіант {n}" for n in range(5)), "\n".join(f"Варіант {n}" for n in range(5, 40))]),
+    "unknown": (_reply([{"id": 7, "caption": "Добрий день"}]), [SHOP.text("cannot_answer")]),
+    "nested": (_reply(['{"bubbles": ["Добрий день"]}']), [SHOP.text("cannot_answer")]),
+    "other": (json.dumps({"answer": "Добрий день"}), [SHOP.text("cannot_answer")]),
+    "prose": ("Ось відповідь: " + _reply(7), [SHOP.text("cannot_answer")]),
+}
+
+
+async def test_a_reply_json_however_wrapped_is_read_and_never_shown_raw(wire: Wire, db: asyncpg.Pool) -> None:
+    wire.openai.script = lambda request: WRAPPED[last_user_text(request).split()[0]][0]
+    async with running_bot(wire):
+        for n, kind in enumerate(WRAPPED):
+            wire.telegram.send(1320 + n, f"{kind} Сукня на 122 є?")
+        for n, (kind, (_, expected)) in enumerate(WRAPPED.items()):
+            assert await wire.telegram.wait_for_messages(1320 + n, len(expected)) == expected, kind
+    asked = [last_user_text(r).split()[0] for r in wire.openai.requests_for("reply")]
+    # What is unreadable is asked once more (a schema failure), then the shop's words; the rest once.
+    assert {kind: asked.count(kind) for kind in WRAPPED} == {
+        kind: 2 if expected == [SHOP.text("cannot_answer")] else 1 for kind, (_, expected) in WRAPPED.items()}
