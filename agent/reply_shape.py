@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-MAX_BUBBLES = 6  # Telegram messages in one reply; more is a broken answer, not a conversation
+# Telegram messages the model may send in one reply: the prompt asks for 1–3 (agent/prompts/sales.uk.md), and the
+# shop's own bubbles (payment options, requisites, "I'll check") may follow; forty is a broken answer.
+MAX_BUBBLES = 3
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?\s*```$", re.DOTALL)
 

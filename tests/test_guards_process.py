@@ -209,7 +209,7 @@ WRAPPED = {
     "string": (_reply("Добрий день"), ["Добрий день"]),
     "objects": (_reply([{"text": "Добрий день"}]), ["Добрий день"]),
     "forty": (_reply([f"Варіант {n}" for n in range(40)]),
-              [*(f"Варіант {n}" for n in range(5)), "\n".join(f"Варіант {n}" for n in range(5, 40))]),
+              ["Варіант 0", "Варіант 1", "\n".join(f"Варіант {n}" for n in range(2, 40))]),
     "unknown": (_reply([{"id": 7, "caption": "Добрий день"}]), [SHOP.text("cannot_answer")]),
     "nested": (_reply(['{"bubbles": ["Добрий день"]}']), [SHOP.text("cannot_answer")]),
     "other": (json.dumps({"answer": "Добрий день"}), [SHOP.text("cannot_answer")]),
