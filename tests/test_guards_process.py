@@ -219,6 +219,7 @@ WRAPPED = {
 
 async def test_a_reply_json_however_wrapped_is_read_and_never_shown_raw(wire: Wire, db: asyncpg.Pool) -> None:
     wire.openai.script = lambda request: WRAPPED[last_user_text(request).split()[0]][0]
+    wire.openai.hold_to_schema = False  # a BROKEN model: shapes strict mode should make impossible, guarded anyway
     async with running_bot(wire):
         for n, kind in enumerate(WRAPPED):
             wire.telegram.send(1320 + n, f"{kind} Сукня на 122 є?")
