@@ -8,6 +8,7 @@ import json
 import asyncpg
 import pytest
 
+from agent.reply_shape import MAX_BUBBLES
 from bot.shop import load_shop
 from handlers.replies import utf16_len
 from tests.fakes.telegram_limits import TEXT_LIMIT
@@ -65,8 +66,8 @@ async def test_a_reply_longer_than_one_message_arrives_whole_in_parts_telegram_a
 
 
 async def test_replies_to_many_chats_at_once_keep_the_overall_rate(wire: Wire, db: asyncpg.Pool) -> None:
-    chats, per_second = (4104, 4105, 4106), 12  # Telegram's is 30 a second; the test keeps the shape, not the wait
-    bubbles = [f"Частина {n}." for n in range(1, 9)]
+    chats, per_second = tuple(range(4130, 4138)), 12  # Telegram's is 30 a second; the test keeps the shape
+    bubbles = [f"Частина {n}." for n in range(1, MAX_BUBBLES + 1)]  # a reply holds at most MAX_BUBBLES
     wire.openai.script = lambda request: json.dumps(
         {"bubbles": bubbles, "next_state": "STATE_1_DISCOVERY", "show_products": [], "facts": []}, ensure_ascii=False)
     async with running_bot(wire, outbound_per_second=str(per_second)):
