@@ -31,9 +31,10 @@ from typing import Any
 import asyncpg
 
 from bench.turns import (
-    ECHO_BOT, peak_rss_mb, percentile, reply_after, scratch_database, transactions, wait_polling,
+    ANSWER, ECHO_BOT, peak_rss_mb, percentile, reply_after, scratch_database, transactions, wait_polling,
 )
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.openai_limits import API_KEY
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import clean_env
 
@@ -47,14 +48,18 @@ class AnsweringTelegram(FakeTelegram):
     """The fake Bot API that also wakes the one conversation a message was sent to (the base class re-checks
     every waiter on every call, which at a thousand waiters would cost the benchmark more than the bot)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: str = "") -> None:
         super().__init__()
         self.waiting: dict[int, asyncio.Future[float]] = {}
+        self.answer = answer  # how a real answer starts: any other reply is the bot's apology
+        self.apologies = 0
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "sendMessage":
             future = self.waiting.pop(int(params["chat_id"]), None)
-            if future is not None and not future.done():
+            if not str(params.get("text", "")).startswith(self.answer):
+                self.apologies += 1
+            elif future is not None and not future.done():
                 future.set_result(time.monotonic())
         return super()._result(method, params)
 
@@ -126,11 +131,11 @@ async def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def measure_bot(args: argparse.Namespace, url: str) -> dict[str, float]:
-    telegram, model = AnsweringTelegram(), FakeOpenAI()
+    telegram, model = AnsweringTelegram(ANSWER), FakeOpenAI()
     await telegram.start()
     await model.start()
     model.script = reply_after(args.latency)
-    env = clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, DATABASE_URL=url, OPENAI_API_KEY="sk-bench",
+    env = clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, DATABASE_URL=url, OPENAI_API_KEY=API_KEY,
                     OPENAI_BASE_URL=model.url, BURST_WINDOW=args.burst_window, HEALTH_PORT="0", LOG_LEVEL="WARNING",
                     OUTBOUND_PER_SECOND="100000", LLM_TURNS_PER_HOUR="1000000",
                     **({"MAX_CONCURRENT_TURNS": str(args.max_turns)} if args.max_turns else {}))
@@ -139,7 +144,7 @@ async def measure_bot(args: argparse.Namespace, url: str) -> dict[str, float]:
         await wait_polling(telegram, process)
         before = await transactions(url)
         run, wall, cpu = await drive(telegram, process.pid, 10_000_000, args)
-        result = summary(run, wall, cpu, process.pid, args.latency)
+        result = summary(run, wall, cpu, process.pid, args.latency) | {"apologies": telegram.apologies}
         await asyncio.sleep(2)  # memory writes after the last replies, and Postgres's statistics, settle
         turns = max(1, result["turns"])
         use = await model_use(url)
@@ -185,7 +190,7 @@ async def main(args: argparse.Namespace) -> None:
         echo = await measure_echo(args)
         print(line("echo", echo), flush=True)
         bot = await measure_bot(args, url)
-        print(line("bot", bot))
+        print(line("bot", bot) + f" apologies instead of answers={bot['apologies']:.0f}")
         print(f"      bot/echo CPU per turn={bot['cpu_ms_per_turn'] / max(echo['cpu_ms_per_turn'], 1e-9):.1f}x "
               f"db transactions/turn={bot['db_transactions_per_turn']:.1f} "
               f"model calls/message={bot['model_calls_per_message']:.2f} "

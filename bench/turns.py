@@ -29,6 +29,7 @@ import asyncpg
 from storage.database import connect, embedded_server, parse_target
 from storage.migrate import migrate
 from tests.fakes.openai_api import FakeOpenAI, last_user_text
+from tests.fakes.openai_limits import API_KEY
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import clean_env
 from tests.postgres import create_database
@@ -47,10 +48,13 @@ asyncio.run(dp.start_polling(bot, polling_timeout=10))
 """
 
 
+ANSWER = "Відповідь: "  # how the fake model's answer starts: anything else is the bot's apology, not an answer
+
+
 def reply_after(seconds: float) -> Any:
     async def script(request: dict[str, Any]) -> str:
         await asyncio.sleep(seconds)
-        return json.dumps({"bubbles": [f"Відповідь: {last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY",
+        return json.dumps({"bubbles": [f"{ANSWER}{last_user_text(request)}"], "next_state": "STATE_1_DISCOVERY",
                            "show_products": [], "facts": []}, ensure_ascii=False)
 
     return script
@@ -77,8 +81,10 @@ async def transactions(url: str) -> int:
         await conn.close()
 
 
-async def drive(telegram: FakeTelegram, customers: int, first_chat: int, timeout: float) -> tuple[float, list[float]]:
-    """Every customer writes once at the same moment; returns the wall time and each reply's delay."""
+async def drive(telegram: FakeTelegram, customers: int, first_chat: int, timeout: float,
+                answer: str = "") -> tuple[float, list[float]]:
+    """Every customer writes once at the same moment; returns the wall time and each reply's delay. Raises
+    SystemExit when a reply does not start with `answer` (the bot apologised: the model was not reached)."""
     chats = range(first_chat, first_chat + customers)
     sent_at = {}
     started = time.monotonic()
@@ -86,7 +92,11 @@ async def drive(telegram: FakeTelegram, customers: int, first_chat: int, timeout
         sent_at[chat] = time.monotonic()
         telegram.send(chat, "Доброго дня! Шукаю сукню на зріст 128")
     await telegram.wait_for(lambda: telegram.answered_chats() >= set(chats), timeout=timeout)
-    replied = {int(c.params["chat_id"]): c.at for c in telegram.calls_of("sendMessage")}
+    replies = [c for c in telegram.calls_of("sendMessage") if int(c.params["chat_id"]) in sent_at]
+    wrong = [c.params["text"] for c in replies if not str(c.params["text"]).startswith(answer)]
+    if wrong:
+        raise SystemExit(f"{len(wrong)} of {customers} replies are not the model's answer, e.g. {wrong[0]!r}")
+    replied = {int(c.params["chat_id"]): c.at for c in replies}
     return time.monotonic() - started, [replied[c] - sent_at[c] for c in chats]
 
 
@@ -101,15 +111,16 @@ async def measure_bot(args: argparse.Namespace, latency: float, url: str) -> dic
     await telegram.start()
     await model.start()
     model.script = reply_after(latency)
-    env = clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, DATABASE_URL=url, OPENAI_API_KEY="sk-bench",
+    env = clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, DATABASE_URL=url, OPENAI_API_KEY=API_KEY,
                     OPENAI_BASE_URL=model.url, BURST_WINDOW="0s", HEALTH_PORT="0", LOG_LEVEL="WARNING",
                     MAX_CONCURRENT_TURNS=str(args.max_turns), OUTBOUND_PER_SECOND="100000",
                     LLM_TURNS_PER_HOUR="1000000", DATABASE_POOL_SIZE="20")
-    process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stderr=subprocess.DEVNULL)
+    log = open(args.bot_log, "ab") if args.bot_log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stderr=log)
     try:
         await wait_polling(telegram, process)
         before = await transactions(url)
-        wall, delays = await drive(telegram, args.customers, 10_000_000, timeout=600)
+        wall, delays = await drive(telegram, args.customers, 10_000_000, timeout=600, answer=ANSWER)
         turns = args.customers
         added = [d - latency for d in delays]
         result = {"latency_s": latency, "turns": turns, "turns_per_s": turns / wall,
@@ -119,6 +130,8 @@ async def measure_bot(args: argparse.Namespace, latency: float, url: str) -> dic
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+        if args.bot_log:
+            log.close()
         await model.stop()
         await telegram.stop()
     return result
@@ -174,6 +187,7 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.turns", description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--latencies", type=lambda s: [float(x) for x in s.split(",")], default=[0.0, 3.0])
+    parser.add_argument("--bot-log", help="append the bot's log (stderr) to this file")
     parser.add_argument("--max-turns", type=int, default=50, help="MAX_CONCURRENT_TURNS for the bot")
     return parser.parse_args()
 
