@@ -159,7 +159,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         outbox = [*state.get("outbox", []), shop.text("manager_called")]
         return {"outbox": outbox}
 
-    def after_guard(state: State) -> str:
+    async def after_guard(state: State) -> str:
         return "done" if state.get("outbox") else "remember"
 
     async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         stage = Stage.SIZE_COLOR if seen.verdict == "ours" else Stage.VISION
         return {"outbox": [text], "stage": stage, "messages": [reply_message([text], turn.turn_id)]}
 
-    def after_memory(state: State, runtime: Runtime[Turn]) -> str:
+    async def after_memory(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
         paid = turn.photos or turn.attachments or _PAID.search(state.get("said", ""))
         if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and paid:
@@ -184,7 +184,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         text = shop.text("document_received")
         return {"outbox": [text], "messages": [reply_message([text], runtime.context.turn_id)]}
 
-    def after_sales(state: State) -> str:
+    async def after_sales(state: State) -> str:
         return "escalate" if (state.get("metadata") or {}).get("escalation") else "done"
 
     graph = StateGraph(State, context_schema=Turn)

@@ -25,13 +25,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from bench.turns import (
-    ANSWER, ECHO_BOT, peak_rss_mb, percentile, reply_after, scratch_database, transactions, wait_polling,
+    ANSWER, ECHO_BOT, cpu_seconds, peak_rss_mb, percentile, reply_after, scratch_database, transactions, wait_polling,
 )
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.openai_limits import API_KEY
@@ -41,7 +40,6 @@ from tests.harness import clean_env
 # What parents write, turn after turn (the fake model answers each; no catalog is needed for that).
 LINES = ["Доброго дня! Шукаю сукню доньці", "Зріст 128, їй 7 років", "А є інші кольори?",
          "Скільки коштує з доставкою?", "Добре, подумаю", "А на хлопчика 140 щось є?", "Дякую!", "Беру"]
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class AnsweringTelegram(FakeTelegram):
@@ -86,11 +84,6 @@ async def conversation(telegram: AnsweringTelegram, chat: int, args: argparse.Na
             telegram.waiting.pop(chat, None)
             run.unanswered += 1
             return  # a conversation left unanswered does not go on
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
 
 async def drive(telegram: AnsweringTelegram, pid: int, first_chat: int,

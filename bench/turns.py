@@ -67,6 +67,15 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds the process `pid` has used so far (/proc/<pid>/stat utime + stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -119,13 +128,14 @@ async def measure_bot(args: argparse.Namespace, latency: float, url: str) -> dic
     process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stderr=log)
     try:
         await wait_polling(telegram, process)
-        before = await transactions(url)
+        before, cpu = await transactions(url), cpu_seconds(process.pid)
         wall, delays = await drive(telegram, args.customers, 10_000_000, timeout=600, answer=ANSWER)
+        cpu = cpu_seconds(process.pid) - cpu
         turns = args.customers
         added = [d - latency for d in delays]
         result = {"latency_s": latency, "turns": turns, "turns_per_s": turns / wall,
                   "added_p50_ms": percentile(added, 0.5) * 1000, "added_p95_ms": percentile(added, 0.95) * 1000,
-                  "peak_rss_mb": peak_rss_mb(process.pid),
+                  "peak_rss_mb": peak_rss_mb(process.pid), "cpu_ms_per_turn": cpu * 1000 / turns,
                   "db_transactions_per_turn": (await transactions(url) - before) / turns}
     finally:
         process.send_signal(signal.SIGTERM)
@@ -144,8 +154,10 @@ async def measure_echo(args: argparse.Namespace) -> dict[str, Any]:
     process = subprocess.Popen([sys.executable, "-c", ECHO_BOT], env=env, stderr=subprocess.DEVNULL)
     try:
         await wait_polling(telegram, process)
+        cpu = cpu_seconds(process.pid)
         wall, delays = await drive(telegram, args.customers, 20_000_000, timeout=600)
-        return {"turns_per_s": args.customers / wall, "p50_ms": percentile(delays, 0.5) * 1000,
+        return {"turns_per_s": args.customers / wall,
+                "cpu_ms_per_turn": (cpu_seconds(process.pid) - cpu) * 1000 / args.customers, "p50_ms": percentile(delays, 0.5) * 1000,
                 "p95_ms": percentile(delays, 0.95) * 1000, "peak_rss_mb": peak_rss_mb(process.pid)}
     finally:
         process.send_signal(signal.SIGTERM)
@@ -175,11 +187,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"customers={args.customers} max_concurrent_turns={args.max_turns} cpus={os.cpu_count()}")
         echo = await measure_echo(args)
         print(f"echo floor     turns/s={echo['turns_per_s']:.1f} reply p50={echo['p50_ms']:.0f} ms "
-              f"p95={echo['p95_ms']:.0f} ms peak RSS={echo['peak_rss_mb']:.0f} MB")
+              f"p95={echo['p95_ms']:.0f} ms cpu/turn={echo['cpu_ms_per_turn']:.1f} ms peak RSS={echo['peak_rss_mb']:.0f} MB")
         for latency in args.latencies:
             row = await measure_bot(args, latency, url)
             print(f"bot LLM {latency:g}s  turns/s={row['turns_per_s']:.1f} added p50={row['added_p50_ms']:.0f} ms "
-                  f"p95={row['added_p95_ms']:.0f} ms peak RSS={row['peak_rss_mb']:.0f} MB "
+                  f"p95={row['added_p95_ms']:.0f} ms cpu/turn={row['cpu_ms_per_turn']:.1f} ms peak RSS={row['peak_rss_mb']:.0f} MB "
                   f"db transactions/turn={row['db_transactions_per_turn']:.1f}")
 
 
