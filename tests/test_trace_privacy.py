@@ -27,6 +27,16 @@ def test_phones_are_masked_in_every_spelling() -> None:
     assert mask("Сукня Анна, 1850 грн, розмір 122-128") == "Сукня Анна, 1850 грн, розмір 122-128"
 
 
+def test_secrets_and_branches_are_masked_in_any_case() -> None:
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+    for text, hidden in ((f"token {token}", token), ("key sk-proj-abcdef123456", "abcdef123456"),
+                         ("Authorization: BEARER abcdefgh12345", "abcdefgh12345"),
+                         ("auth bEaReR Zm9vYmFyYmF6cXV4", "Zm9vYmFyYmF6cXV4"),
+                         ("ВІДДІЛЕННЯ № 25", "25"), ("Поштомат 1234", "1234"), ("нп 7, Львів", "7"),
+                         ("ОТДЕЛЕНИЕ 31", "31")):
+        assert hidden not in mask(text), text
+
+
 async def test_a_trace_holds_no_phone_name_city_or_branch(wire: Wire, db: asyncpg.Pool, demo_catalog: None) -> None:
     tg, glued, buyer = wire.telegram, 8301, 8302
     async with running_bot(wire):
