@@ -18,10 +18,11 @@ from agent.sales import reply_message
 from agent.guard import clean
 from agent.llm import LlmUnavailable
 from agent.state import Phase, Stage, session_snapshot
+from agent.tracing import TurnTraces
 from bot.shop import Shop
 from memory.turns import BackgroundMemory
 from storage.customers import add_message, save_session_state
-from storage.turns import close_turn, open_turn
+from storage.turns import close_turn, open_turn, store_traces
 
 log = structlog.get_logger(__name__)
 
@@ -90,15 +91,18 @@ class SalesAssistant:
 
     async def answer(self, turn: CustomerTurn, apologise: bool = True) -> Reply:
         """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
-        reported unanswered so its lane retries it."""
+        reported unanswered so its lane retries it. The turn's model calls are traced once, masked with every name
+        the turn knows, in the transaction that closes it (or, the model down, right then); a turn that crashes
+        loses its traces with everything else it did, and the inbox replays it."""
         started = datetime.now(UTC)
         questions = [(u, text, u in turn.voiced) for u, text in zip(turn.update_ids, turn.texts, strict=True)]
         opening = await open_turn(self._pool, turn.session_id, str(turn.user_id), questions)
         turn_id = str(turn.update_ids[-1])
         text = clean(turn.text)
+        traces = TurnTraces()
         context = Turn(trace_id=uuid.uuid4(), session_id=turn.session_id, user_id=turn.user_id, turn_id=turn_id,
                        text=text, photos=turn.photos, attachments=turn.attachments,
-                       turns_last_hour=opening.turns_last_hour, remembered=opening.remembered)
+                       turns_last_hour=opening.turns_last_hour, remembered=opening.remembered, traces=traces)
         nudges = [AIMessage(content=content, id=f"followup-{message_id}") for message_id, content in opening.followups]
         try:
             result = await self._graph.ainvoke(
@@ -111,13 +115,15 @@ class SalesAssistant:
                 durability="exit",
             )
         except LlmUnavailable:
+            await store_traces(self._pool, traces.masked(turn.customer_name))
             return await self.outage(turn, apologise, self._shop.text("llm_unavailable"))
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         # One transaction; saved before the memory write starts: its trace masks the names and city this turn
         # recorded.
         await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles), turn.update_ids[-1],
-                         session_snapshot(result, turn.session_id))
+                         session_snapshot(result, turn.session_id),
+                         traces.masked(result.get("customer"), turn.customer_name))
         if result.get("talked"):
             # Proposed by the model that read only the screened words of the customer.
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("learned"), started)

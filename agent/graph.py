@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
 from agent.tools import Draft
+from agent.tracing import TurnTraces
 from agent.vision import PhotoRecognizer, Recognition
 from bot.shop import Shop
 
@@ -66,6 +67,7 @@ class Turn:
     attachments: tuple[int, ...] = ()  # ids of the customer's messages in this turn carrying a photo or a file
     turns_last_hour: int = 0  # the chat's turns that reached the model in the last hour, before this one
     remembered: bool = True  # the customer has a memory worth looking up (False: skip the lookup)
+    traces: TurnTraces = field(default_factory=TurnTraces)  # the turn's model calls, stored when the turn closes
 
 
 class State(Dialog, total=False):
@@ -131,7 +133,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         turn = runtime.context
         draft = _draft(state, turn)
         ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "sales", draft.stage.value,
-                          agent.prompt_version, customer=draft.customer)
+                          agent.prompt_version, customer=draft.customer, traces=turn.traces,
+                          static_prefix=agent.static_messages)
         bubbles = await agent.reply(state, draft, ctx, state.get("memory", ""), state.get("said", ""))
         quoted = {*(state.get("metadata") or {}).get("quoted_amounts", []), *(str(p) for p in draft.prices)}
         return {
@@ -164,7 +167,8 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
 
     async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
-        ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "vision", Stage.VISION.value)
+        ctx = CallContext(turn.trace_id, turn.session_id, turn.user_id, "vision", Stage.VISION.value,
+                          customer=state.get("customer"), traces=turn.traces)
         said = "\n".join(line for line in state.get("said", "").splitlines()
                           if line.strip() != shop.text("kind_photo"))  # the caption, wherever in an album it was
         seen = await services.photos.recognise(turn.photos, said, ctx, str(turn.user_id))

@@ -18,11 +18,11 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
 from agent.privacy import hide, personal_words, words_in_tool_calls
+from agent.tracing import TurnTraces, input_snapshot, masked, snapshot
 from storage.traces import LlmCall, record_llm_call, recorded_names, rewrite_snapshots
 
 log = structlog.get_logger(__name__)
 
-_SNAPSHOT_CHARS = 4000
 _MILLION = Decimal(1_000_000)
 
 
@@ -88,17 +88,8 @@ class CallContext:
     state_name: str | None = None
     prompt_version: str | None = None
     customer: Mapping[str, Any] | None = None  # the dialog's customer details, live: names/city to mask in traces
-
-
-def _snapshot(value: Any) -> Any:
-    """Trimmed copy for the trace table: enough to debug (masked by `agent.privacy.hide` before it is stored)."""
-    if isinstance(value, str):
-        return value if len(value) <= _SNAPSHOT_CHARS else value[:_SNAPSHOT_CHARS] + "…"
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_snapshot(v) for v in value[-20:]]
-    return value
+    traces: TurnTraces | None = None  # a dialog turn's: its traces are written when the turn closes, not per call
+    static_prefix: int = 0  # leading messages that are the versioned static prompt: traced by version and hash
 
 
 class Llm:
@@ -192,26 +183,23 @@ class Llm:
         self, ctx: CallContext, model: str, started: float, messages: Any, output: Any, status: str,
         error_category: str | None, tokens_in: int, tokens_out: int, tokens_cached: int = 0,
     ) -> None:
-        # One transaction for the names read, the trace written and the turn's earlier traces masked.
-        async with self._pool.acquire() as conn, conn.transaction():
-            await self._record(conn, ctx, model, started, messages, output, status, error_category, tokens_in,
-                               tokens_out, tokens_cached)
-
-    async def _record(
-        self, conn: asyncpg.Connection, ctx: CallContext, model: str, started: float, messages: Any, output: Any,
-        status: str, error_category: str | None, tokens_in: int, tokens_out: int, tokens_cached: int,
-    ) -> None:
-        # Whatever the customer is called or lives: recorded earlier, recorded in this dialog, or given to a tool
-        # in this very answer (the customer's message in `messages` said it before any tool recorded it).
-        words = (personal_words(ctx.customer, *await recorded_names(conn, ctx.session_id))
-                 | words_in_tool_calls(output))
-        await record_llm_call(conn, LlmCall(
+        call = LlmCall(
             session_id=ctx.session_id, user_id=ctx.user_id, trace_id=ctx.trace_id, node_name=ctx.node_name,
             state_name=ctx.state_name, model_name=model, status=status, error_category=error_category,
             latency_ms=(time.perf_counter() - started) * 1000, tokens_in=tokens_in, tokens_out=tokens_out,
             tokens_cached=tokens_cached, cost=self.cost(model, tokens_in, tokens_out, tokens_cached),
-            input_snapshot={"prompt_version": ctx.prompt_version, "messages": hide(_snapshot(messages), words)},
-            output_snapshot=hide(_snapshot(output), words),
-        ))
-        if words:
-            await rewrite_snapshots(conn, ctx.trace_id, lambda snapshot: hide(snapshot, words))
+            input_snapshot=input_snapshot(messages, ctx.prompt_version, ctx.static_prefix),
+            output_snapshot=snapshot(output),
+        )
+        if ctx.traces is not None:  # a dialog turn: masked and written once, when the turn closes
+            ctx.traces.add(call, ctx.customer)
+            return
+        # One transaction for the names read, the trace written and the turn's earlier traces masked.
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Whatever the customer is called or lives: recorded earlier, recorded in this dialog, or given to a
+            # tool in this very answer (the customer's message in `messages` said it before any tool recorded it).
+            words = (personal_words(ctx.customer, *await recorded_names(conn, ctx.session_id))
+                     | words_in_tool_calls(output))
+            await record_llm_call(conn, masked([call], words)[0])
+            if words:
+                await rewrite_snapshots(conn, ctx.trace_id, lambda snapshot: hide(snapshot, words))

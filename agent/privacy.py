@@ -57,9 +57,9 @@ def _words(text: str) -> list[str]:
 def hide(value: Any, words: Iterable[str] = ()) -> Any:
     """A copy of a JSON-like value with every string masked (`bot.logs.mask`), personal fields replaced by '***'
     and the given words (with their Ukrainian endings: "Оксана" also hides "Оксано") masked wherever they occur.
-    A string holding JSON (tool arguments and results) is masked as JSON."""
-    pattern = _pattern(words)
-    return _hide(value, pattern)
+    A string holding JSON (tool arguments and results) is masked as JSON. A string met twice (one turn's calls
+    repeat the dialog) is masked once."""
+    return _Hider(_pattern(words)).hide(value)
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -70,18 +70,29 @@ def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
 
 
-def _hide(value: Any, pattern: re.Pattern[str] | None) -> Any:
-    if isinstance(value, str):
+class _Hider:
+    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+        self._pattern = pattern
+        self._done: dict[str, str] = {}
+
+    def hide(self, value: Any) -> Any:
+        if isinstance(value, str):
+            done = self._done.get(value)
+            if done is None:
+                done = self._done[value] = self._text(value)
+            return done
+        if isinstance(value, Mapping):
+            return {k: MASK if k in PERSONAL_KEYS and value[k] not in (None, "", [], {}) else self.hide(value[k])
+                    for k in value}
+        if isinstance(value, (list, tuple)):
+            return [self.hide(v) for v in value]
+        return value
+
+    def _text(self, value: str) -> str:
         if value[:1] in "{[":
             try:
-                return json.dumps(_hide(json.loads(value), pattern), ensure_ascii=False)
+                return json.dumps(self.hide(json.loads(value)), ensure_ascii=False)
             except ValueError:
                 pass
         text = mask(value)
-        return pattern.sub(MASK, text) if pattern else text
-    if isinstance(value, Mapping):
-        return {k: MASK if k in PERSONAL_KEYS and value[k] not in (None, "", [], {}) else _hide(value[k], pattern)
-                for k in value}
-    if isinstance(value, (list, tuple)):
-        return [_hide(v, pattern) for v in value]
-    return value
+        return self._pattern.sub(MASK, text) if self._pattern else text

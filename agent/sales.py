@@ -80,6 +80,8 @@ def _facts(dialog: Dialog, draft: Draft) -> str:
 
 
 class SalesAgent:
+    static_messages = 1  # the prompt's leading messages that are the same for every turn (the versioned prompt)
+
     def __init__(self, llm: Llm, tools: SalesTools, shop: Shop) -> None:
         self._llm = llm
         self._tools = tools

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,20 +35,29 @@ class LlmCall:
 async def record_llm_call(conn: asyncpg.Connection, call: LlmCall) -> None:
     """Store the trace and its usage line (call it inside the caller's transaction); characters Postgres refuses
     are removed from the snapshots."""
-    await conn.execute(
+    await record_llm_calls(conn, [call])
+
+
+async def record_llm_calls(conn: asyncpg.Connection, calls: Sequence[LlmCall]) -> None:
+    """Store several traces and their usage lines, two pipelined statements whatever their number (call it inside
+    the caller's transaction); characters Postgres refuses are removed from the snapshots."""
+    if not calls:
+        return
+    await conn.executemany(
         """INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
                                    status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
                                    tokens_cached)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
-        call.session_id, call.trace_id, call.node_name, call.state_name, clean(call.input_snapshot)[0],
-        clean(call.output_snapshot)[0], call.status, call.error_category, call.latency_ms, call.tokens_in,
-        call.tokens_out, call.cost, call.model_name, call.tokens_cached,
+        [(c.session_id, c.trace_id, c.node_name, c.state_name, clean(c.input_snapshot)[0],
+          clean(c.output_snapshot)[0], c.status, c.error_category, c.latency_ms, c.tokens_in, c.tokens_out, c.cost,
+          c.model_name, c.tokens_cached) for c in calls],
     )
-    if call.tokens_in or call.tokens_out:
-        await conn.execute(
+    used = [c for c in calls if c.tokens_in or c.tokens_out]
+    if used:
+        await conn.executemany(
             """INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
                VALUES ($1, $2, $3, $4, $5, $6)""",
-            call.user_id, call.model_name, call.tokens_in, call.tokens_out, call.cost, call.tokens_cached,
+            [(c.user_id, c.model_name, c.tokens_in, c.tokens_out, c.cost, c.tokens_cached) for c in used],
         )
 
 

@@ -11,6 +11,7 @@ import asyncpg
 
 from storage.customers import add_message, save_session_state
 from storage.sanitize import clean_text
+from storage.traces import LlmCall, record_llm_calls
 
 
 # The dialog's own model calls: a turn is one trace_id of these (other calls, a transcription say, are not turns).
@@ -53,8 +54,17 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
 
 
 async def close_turn(pool: asyncpg.Pool, session_id: str, user_id: str, answer: str, update_id: int,
-                     state: dict[str, Any]) -> None:
-    """Store the turn's answer and the session's new state (`agent_sessions.state`) in one transaction."""
+                     state: dict[str, Any], traces: Sequence[LlmCall] = ()) -> None:
+    """Store the turn's answer, the session's new state (`agent_sessions.state`) and the traces of the turn's model
+    calls (already masked) in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
         await add_message(conn, session_id, user_id, "assistant", answer, update_id)
         await save_session_state(conn, session_id, state)
+        await record_llm_calls(conn, traces)
+
+
+async def store_traces(pool: asyncpg.Pool, traces: Sequence[LlmCall]) -> None:
+    """Store a turn's traces (already masked) when the turn ends without closing: the model was down."""
+    if traces:
+        async with pool.acquire() as conn, conn.transaction():
+            await record_llm_calls(conn, traces)

@@ -13,6 +13,7 @@ import asyncpg
 from agent.state import KEPT_MESSAGES
 from tests.fakes.openai_api import last_user_text
 from tests.harness import Wire, running_bot
+from tests.test_sale import sales_script
 
 # A reply as long as a real one (three bubbles, ~500 characters of Ukrainian).
 _BUBBLE = "Ця сукня з бавовни, м'яка й приємна до тіла, на зріст 128 підійде розмір 122-128 із запасом на ріст. "
@@ -134,3 +135,25 @@ async def test_a_plain_turn_makes_few_postgres_transactions(wire: Wire, db: asyn
     # memory), checkpoint read, trace (names read, row written, earlier rows masked), checkpoint save, the turn's
     # closing (answer, session), inbox closed: 12-13 measured, was 33.
     assert (after - before) / turns <= 13
+
+
+async def test_a_turns_model_calls_are_traced_with_its_answer_without_the_static_prompt(
+    wire: Wire, db: asyncpg.Pool, demo_catalog: None
+) -> None:
+    chat = 1706
+    wire.openai.script = sales_script
+    async with running_bot(wire):
+        wire.telegram.send(chat, "Сукня, зріст 119")  # a tool call, then the answer: two model calls
+        await wire.telegram.wait_for_messages(chat, 1)
+    traces = await db.fetch("SELECT input_snapshot, created_at FROM llm_traces WHERE session_id = $1 "
+                            "AND node_name = 'sales'", str(chat))
+    answered = await db.fetchval("SELECT created_at FROM messages WHERE session_id = $1 AND role = 'assistant'",
+                                 str(chat))
+    # now() is the transaction's start: both calls' rows were written with the answer, in one transaction.
+    assert len(traces) == 2 and {t["created_at"] for t in traces} == {answered}
+    static = wire.openai.requests_for("reply")[0]["messages"][0]["content"]
+    for t in traces:
+        snapshot = json.dumps(t["input_snapshot"], ensure_ascii=False)
+        assert static[:200] not in snapshot and "Сукня, зріст 119" in snapshot
+        assert t["input_snapshot"]["prompt_version"] and len(t["input_snapshot"]["prompt_sha256"]) == 12
+    assert len({t["input_snapshot"]["prompt_sha256"] for t in traces}) == 1
