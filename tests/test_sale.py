@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from bot.shop import load_shop
-from tests.fakes.openai_api import last_user_text
+from tests.fakes.openai_api import echo, last_user_text
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import Wire, running_bot
 from tests.pacing import too_fast
@@ -187,6 +188,31 @@ async def test_llm_outage_gets_an_honest_reply_one_alert_and_the_answer_when_it_
     answers = await db.fetch("SELECT content FROM messages WHERE session_id = $1 AND role = 'assistant' ORDER BY id",
                              str(chat))
     assert [a["content"] for a in answers] == replies
+
+
+async def test_a_model_that_hangs_is_cut_off_at_llm_timeout_and_the_turn_answered_when_it_responds(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 1108
+    hanging = 3  # the turn's call and the SDK's two retries
+
+    async def slow_then_fine(request: dict[str, Any]) -> str:
+        nonlocal hanging
+        if hanging:
+            hanging -= 1
+            await asyncio.sleep(6)  # far past LLM_TIMEOUT: only the client's timeout ends the wait
+        return echo(request)
+
+    wire.openai.script = slow_then_fine
+    apology = load_shop(None).text("llm_unavailable")
+    async with running_bot(wire, llm_timeout="0.5s", llm_retry_delay="0.3s"):
+        wire.telegram.send(chat, "Добрий день")
+        # Without the timeout the first call would answer after 6 s, and no apology would come.
+        assert await wire.telegram.wait_for_messages(chat, 1, timeout=30) == [apology]
+        assert await wire.telegram.wait_for_messages(chat, 2) == [apology, "Відповідь на: Добрий день"]
+    errors = await db.fetch("SELECT output_snapshot FROM llm_traces WHERE session_id = $1 AND status = 'ERROR'",
+                            str(chat))
+    assert len(errors) == 1 and "Timeout" in json.dumps(errors[0]["output_snapshot"])
 
 
 async def test_telegram_429_is_waited_out_and_403_marks_the_customer_blocked(wire: Wire, db: asyncpg.Pool) -> None:
