@@ -10,8 +10,6 @@ piles up.
 
 from __future__ import annotations
 
-import asyncio
-
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     ChannelVersions, Checkpoint, CheckpointMetadata, get_serializable_checkpoint_metadata,
@@ -19,14 +17,18 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg.types.json import Jsonb
 
-_DROP_OLDER = (
-    "DELETE FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id <> %s",
-    "DELETE FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id <> %s",
-)
-_DROP_UNUSED_BLOBS = """
+# One statement (one round trip): the older checkpoints, their pending writes, and the blobs the new one does not
+# reference.
+_DROP_OLDER = """
+    WITH writes AS (
+        DELETE FROM checkpoint_writes
+        WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s AND checkpoint_id <> %(kept)s),
+    checkpoints AS (
+        DELETE FROM checkpoints
+        WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s AND checkpoint_id <> %(kept)s)
     DELETE FROM checkpoint_blobs
-    WHERE thread_id = %s AND checkpoint_ns = %s
-      AND (channel, version) NOT IN (SELECT * FROM unnest(%s::text[], %s::text[]))"""
+    WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s
+      AND (channel, version) NOT IN (SELECT * FROM unnest(%(channels)s::text[], %(versions)s::text[]))"""
 
 
 class LatestCheckpointSaver(AsyncPostgresSaver):
@@ -45,15 +47,15 @@ class LatestCheckpointSaver(AsyncPostgresSaver):
         versions = checkpoint["channel_versions"]
         async with self._cursor() as cur, cur.connection.transaction():
             if written := {k: v for k, v in new_versions.items() if k in blobs}:
-                await cur.executemany(self.UPSERT_CHECKPOINT_BLOBS_SQL, await asyncio.to_thread(
-                    self._dump_blobs, thread_id, namespace, blobs, written))
+                # Serialised on the loop: a chat's state is a few KB (bounded), less than a thread hop costs.
+                await cur.executemany(self.UPSERT_CHECKPOINT_BLOBS_SQL,
+                                      self._dump_blobs(thread_id, namespace, blobs, written))
             await cur.execute(self.UPSERT_CHECKPOINTS_SQL, (
                 thread_id, namespace, checkpoint["id"], configurable.get("checkpoint_id"),
                 Jsonb({**checkpoint, "channel_values": values}),
                 Jsonb(get_serializable_checkpoint_metadata(config, metadata))))
-            for sql in _DROP_OLDER:
-                await cur.execute(sql, (thread_id, namespace, checkpoint["id"]))
-            await cur.execute(_DROP_UNUSED_BLOBS, (thread_id, namespace, list(versions),
-                                                   [str(v) for v in versions.values()]))
+            await cur.execute(_DROP_OLDER, {"thread": thread_id, "ns": namespace, "kept": checkpoint["id"],
+                                            "channels": list(versions),
+                                            "versions": [str(v) for v in versions.values()]})
         return {"configurable": {"thread_id": thread_id, "checkpoint_ns": namespace,
                                  "checkpoint_id": checkpoint["id"]}}
