@@ -19,6 +19,7 @@ from openai.types.chat import ChatCompletion
 
 from agent.privacy import hide, personal_words, words_in_tool_calls
 from agent.tracing import TurnTraces, input_snapshot, masked, snapshot
+from bot.names import add_customer_words
 from storage.traces import LlmCall, record_llm_call, recorded_names, rewrite_snapshots
 
 log = structlog.get_logger(__name__)
@@ -196,6 +197,8 @@ class Llm:
             input_snapshot=input_snapshot(messages, ctx.prompt_version, ctx.static_prefix),
             output_snapshot=snapshot(output),
         )
+        # The turn's later log lines hide a name the model just recorded, too.
+        add_customer_words(personal_words(ctx.customer) | words_in_tool_calls(output))
         if ctx.traces is not None:  # a dialog turn: masked and written once, when the turn closes
             ctx.traces.add(call, ctx.customer)
             return

@@ -10,15 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.logs import mask
-
-MASK = "***"
-# Fields that hold a person's name (not "name": products have one), phone, username or delivery place: tool
-# arguments (record_customer_details), the dialog's customer details, the session snapshot, orders.
-PERSONAL_KEYS = frozenset({
-    "full_name", "first_name", "last_name", "username", "phone", "city", "delivery_point", "point_number",
-    "customer_name", "customer_phone", "customer_city", "delivery_address", "recipient", "read_back",
-})
-_MIN_STEM = 4  # shorter names are matched whole
+from bot.names import MASK, PERSONAL_KEYS, name_words, names_pattern
 
 
 def personal_words(*sources: Mapping[str, Any] | str | None) -> set[str]:
@@ -30,9 +22,9 @@ def personal_words(*sources: Mapping[str, Any] | str | None) -> set[str]:
             for key in ("name", "full_name", "first_name", "last_name", "city", "customer_name", "customer_city"):
                 value = source.get(key)
                 if isinstance(value, str):
-                    words.update(_words(value))
+                    words.update(name_words(value))
         elif isinstance(source, str):
-            words.update(_words(source))
+            words.update(name_words(source))
     return words
 
 
@@ -50,24 +42,12 @@ def words_in_tool_calls(output: Any) -> set[str]:
     return words
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W\d_]+(?:['ʼ’-][^\W\d_]+)*", text) if len(w) >= 2]
-
-
 def hide(value: Any, words: Iterable[str] = ()) -> Any:
     """A copy of a JSON-like value with every string masked (`bot.logs.mask`), personal fields replaced by '***'
     and the given words (with their Ukrainian endings: "Оксана" also hides "Оксано") masked wherever they occur.
     A string holding JSON (tool arguments and results) is masked as JSON. A string met twice (one turn's calls
     repeat the dialog) is masked once."""
-    return _Hider(_pattern(words)).hide(value)
-
-
-def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    stems = sorted({(w if len(w) <= _MIN_STEM else w[:max(_MIN_STEM, len(w) - 2)]).lower() for w in words},
-                   key=len, reverse=True)
-    if not stems:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    return _Hider(names_pattern(words)).hide(value)
 
 
 class _Hider:

@@ -1,6 +1,8 @@
 """structlog set-up: one JSON object per line (or console), personal data and secrets masked everywhere.
 
-Library loggers (aiogram, apscheduler, asyncpg) go through the same processors, so their lines are masked too.
+Library loggers (aiogram, apscheduler, asyncpg) go through the same processors, so their lines are masked too:
+phones, tokens, keys and branch numbers (`mask`), then the serving turn's customer names and the personal fields
+(`bot.names.mask_names`), exception tracebacks included.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import sys
 from typing import Any
 
 import structlog
+
+from bot.names import mask_names
 
 _SECRETS = [
     (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<bot-token>"),
@@ -99,6 +103,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             _mask_event,
+            mask_names,
             renderer,
         ],
     )

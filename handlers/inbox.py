@@ -24,10 +24,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
 from bot.logs import mask
+from bot.names import customer_words
 from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
 from handlers.lanes import ChatLanes, Delivery
 from storage import handoffs, inbox
+from storage.traces import recorded_names
 from storage.sanitize import clean, clean_text, is_data_error
 
 log = structlog.get_logger(__name__)
@@ -60,7 +62,8 @@ class InboxMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         chat_id = chat_of(event)
-        with structlog.contextvars.bound_contextvars(update_id=event.update_id, chat_id=chat_id):
+        with (structlog.contextvars.bound_contextvars(update_id=event.update_id, chat_id=chat_id),
+              customer_words(*telegram_names(data))):
             event, arrival = await self._store(event, chat_id, data)
             if arrival is inbox.Arrival.QUARANTINED:
                 return None
@@ -130,7 +133,9 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
     async def run(batch: list[Delivery]) -> bool:
         ids = [d.update.update_id for d in batch]
         last = batch[-1]
-        with structlog.contextvars.bound_contextvars(update_id=ids[-1], chat_id=last.chat_id):
+        names = [n for d in batch for n in telegram_names(d.data)] + await recorded_names(pool, str(last.chat_id))
+        with (structlog.contextvars.bound_contextvars(update_id=ids[-1], chat_id=last.chat_id),
+              customer_words(*names)):
             if not any(d.attempt for d in batch):  # waiting for the model is not a failed attempt
                 await inbox.start_attempt(pool, ids)
             data = {**last.data, "burst": [d.update for d in batch], "attempt": max(d.attempt for d in batch)}
@@ -150,6 +155,12 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
             return False
 
     return run
+
+
+def telegram_names(data: dict[str, Any]) -> list[str]:
+    """The sender's Telegram first name, last name and username from aiogram's handler data (may be empty)."""
+    user = data.get("event_from_user")
+    return [n for n in (user.first_name, user.last_name, user.username) if n] if user is not None else []
 
 
 async def _unchanged(_: TelegramObject, __: dict[str, Any]) -> None:
