@@ -88,8 +88,9 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
 
     def send(self, chat_id: int, text: str | None = None, *, update_id: int | None = None,
              photo: str | None = None, caption: str | None = None, first_name: str = "Оксана",
-             username: str | None = "oksana_mama", chat_type: str = "private", from_id: int | None = None,
-             reply_to: int | None = None, thread_id: int | None = None, extra: dict[str, Any] | None = None) -> int:
+             last_name: str | None = None, username: str | None = "oksana_mama", chat_type: str = "private",
+             from_id: int | None = None, reply_to: int | None = None, thread_id: int | None = None,
+             extra: dict[str, Any] | None = None) -> int:
         """A customer writes to the bot (or, with `from_id`, someone writes in a group); returns the update_id.
         `reply_to` is the id of a message in the same chat this one answers; `thread_id` a forum topic; `extra`
         more fields of the Message (a document, a contact, media_group_id…)."""
@@ -101,6 +102,8 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
             "from": {"id": from_id or chat_id, "is_bot": False, "first_name": first_name, "username": username,
                      "language_code": "uk"},
         }
+        if last_name is not None:
+            message["from"]["last_name"] = last_name
         if reply_to is not None:
             message["reply_to_message"] = self._messages[(chat_id, reply_to)]
         if thread_id is not None:
