@@ -133,11 +133,13 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
     async def run(batch: list[Delivery]) -> bool:
         ids = [d.update.update_id for d in batch]
         last = batch[-1]
-        names = [n for d in batch for n in telegram_names(d.data)] + await recorded_names(pool, str(last.chat_id))
+        session = str(last.chat_id)
+        # Waiting for the model is not a failed attempt; either way the chat's recorded names are read for the logs.
+        recorded = (await recorded_names(pool, session) if any(d.attempt for d in batch)
+                    else await inbox.start_attempt(pool, ids, session))
+        names = [n for d in batch for n in telegram_names(d.data)] + recorded
         with (structlog.contextvars.bound_contextvars(update_id=ids[-1], chat_id=last.chat_id),
               customer_words(*names)):
-            if not any(d.attempt for d in batch):  # waiting for the model is not a failed attempt
-                await inbox.start_attempt(pool, ids)
             data = {**last.data, "burst": [d.update for d in batch], "attempt": max(d.attempt for d in batch)}
             try:
                 outcome = await last.handler(last.update, data)

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from storage.traces import RECORDED_NAMES, names_of
+
 MAX_ATTEMPTS = 3
 
 
@@ -58,10 +60,14 @@ async def close_refused(pool: asyncpg.Pool, update_ids: Sequence[int], reason: s
     )
 
 
-async def start_attempt(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
-    await pool.execute(
-        "UPDATE update_inbox SET attempts = attempts + 1 WHERE update_id = ANY($1::bigint[])", list(update_ids)
-    )
+async def start_attempt(pool: asyncpg.Pool, update_ids: Sequence[int], session_id: str) -> list[str]:
+    """Count one more attempt for the updates; returns the chat's recorded names (`traces.recorded_names`), read
+    in the same statement so the turn's log masking costs no transaction of its own."""
+    return names_of(await pool.fetchrow(
+        f"""WITH started AS (UPDATE update_inbox SET attempts = attempts + 1 WHERE update_id = ANY($2::bigint[]))
+            {RECORDED_NAMES}""",
+        session_id, list(update_ids),
+    ))
 
 
 async def mark_handled(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
