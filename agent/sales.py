@@ -12,8 +12,9 @@ import structlog
 import yaml
 from langchain_core.messages import AIMessage, AnyMessage
 
+from agent.claims import Claim, Kind
 from agent.llm import CallContext, Llm, NoAnswer
-from agent.prices import Backing, Claim, Kind, OutputCheck, Problem
+from agent.prices import Backing, OutputCheck, Problem
 from agent.reply_shape import MAX_BUBBLES, read_reply
 from agent.state import Dialog, Phase, Stage, next_stage
 from agent.tools import SPECS, Draft, SalesTools

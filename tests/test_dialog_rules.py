@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from agent.claims import claims
 from agent.guard import asks_if_bot, clean, is_abuse
 from agent.injection import screen
-from agent.prices import Backing, claims
+from agent.prices import Backing
 from agent.state import TRANSITIONS, Stage, next_stage
 
 
