@@ -19,9 +19,10 @@ import structlog
 
 from crm.alerts import CrmAlerts
 from crm.client import CrmError, CrmUnauthorized, Failure, SitniksClient
-from crm.payload import chat_id as chat_id_of, chat_username, manager_name
+from crm.payload import chat_id as chat_id_of
+from crm.payload import chat_username, manager_name
 from crm.rules import CrmRules
-from storage.crm import (
+from storage.crm_chats import (
     ChatStatus,
     chat_mapping_changed,
     chat_status_done,

@@ -25,7 +25,7 @@ from crm.shipping import ShippingNotices
 from crm.statuses import StatusBook
 from crm.texts import load_crm_texts
 from handlers.replies import send_text
-from storage.crm import derive_chat_statuses
+from storage.crm_chats import derive_chat_statuses
 
 log = structlog.get_logger(__name__)
 

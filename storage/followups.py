@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.crm import mark_for_attention
+from storage.crm_chats import mark_for_attention
 from storage.handoffs import enqueue_text
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from storage.crm import mark_for_attention
+from storage.crm_chats import mark_for_attention
 from tests.fakes.sitniks import FakeSitniks
 from tests.harness import Wire
 from tests.test_crm_sync import T0, alerts, crm, sitniks, stack  # noqa: F401  (fixtures)
