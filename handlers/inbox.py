@@ -29,7 +29,6 @@ from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts, Text
 from handlers.lanes import ChatLanes, Delivery
 from storage import handoffs, inbox
-from storage.traces import recorded_names
 from storage.sanitize import clean, clean_text, is_data_error
 
 log = structlog.get_logger(__name__)
@@ -133,11 +132,7 @@ def turn_runner(pool: asyncpg.Pool) -> Callable[[list[Delivery]], Awaitable[bool
     async def run(batch: list[Delivery]) -> bool:
         ids = [d.update.update_id for d in batch]
         last = batch[-1]
-        session = str(last.chat_id)
-        # Waiting for the model is not a failed attempt; either way the chat's recorded names are read for the logs.
-        recorded = (await recorded_names(pool, session) if any(d.attempt for d in batch)
-                    else await inbox.start_attempt(pool, ids, session))
-        names = [n for d in batch for n in telegram_names(d.data)] + recorded
+        names = [n for d in batch for n in telegram_names(d.data)]  # the recorded ones join in CustomerMiddleware
         with (structlog.contextvars.bound_contextvars(update_id=ids[-1], chat_id=last.chat_id),
               customer_words(*names)):
             data = {**last.data, "burst": [d.update for d in batch], "attempt": max(d.attempt for d in batch)}

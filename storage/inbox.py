@@ -1,4 +1,10 @@
-"""The durable update inbox: an update is stored before it is handled and marked when its turn is done."""
+"""The durable update inbox: an update is stored before it is handled and marked when its turn is done.
+
+`attempts` is how many times an update was handed to a turn: once when it arrives (counted as it is stored) and
+once more each time a start replays it (counted as it is read for the replay). Only an update whose turn never
+finished is ever replayed, so a turn that finishes costs no statement for counting, and one that keeps crashing the
+process is given up after MAX_ATTEMPTS tries.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from typing import Any
 
 import asyncpg
 
-from storage.traces import RECORDED_NAMES, names_of
 
 MAX_ATTEMPTS = 3
 
@@ -22,12 +27,13 @@ class Arrival(enum.Enum):
 
 async def record(pool: asyncpg.Pool, update_id: int, chat_id: int | None, payload: dict[str, Any],
                  note: str | None = None) -> Arrival:
-    """Store an update once. `note` says what was removed from it to make it storable (state 'sanitised').
-    Raises asyncpg/OS errors as they come: the caller tells an outage from a refused value."""
+    """Store an update once, as handed to its first turn (attempts 1). `note` says what was removed from it to make
+    it storable (state 'sanitised'). Raises asyncpg/OS errors as they come: the caller tells an outage from a
+    refused value."""
     row = await pool.fetchrow(
         """WITH inserted AS (
-               INSERT INTO update_inbox (update_id, chat_id, payload, state, note)
-               VALUES ($1, $2, $3, CASE WHEN $4::text IS NULL THEN 'stored' ELSE 'sanitised' END, $4)
+               INSERT INTO update_inbox (update_id, chat_id, payload, state, note, attempts)
+               VALUES ($1, $2, $3, CASE WHEN $4::text IS NULL THEN 'stored' ELSE 'sanitised' END, $4, 1)
                ON CONFLICT (update_id) DO NOTHING
                RETURNING true AS new)
            SELECT (SELECT new FROM inserted) AS new,
@@ -60,16 +66,6 @@ async def close_refused(pool: asyncpg.Pool, update_ids: Sequence[int], reason: s
     )
 
 
-async def start_attempt(pool: asyncpg.Pool, update_ids: Sequence[int], session_id: str) -> list[str]:
-    """Count one more attempt for the updates; returns the chat's recorded names (`traces.recorded_names`), read
-    in the same statement so the turn's log masking costs no transaction of its own."""
-    return names_of(await pool.fetchrow(
-        f"""WITH started AS (UPDATE update_inbox SET attempts = attempts + 1 WHERE update_id = ANY($2::bigint[]))
-            {RECORDED_NAMES}""",
-        session_id, list(update_ids),
-    ))
-
-
 async def mark_handled(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
     await pool.execute(
         "UPDATE update_inbox SET handled_at = now() WHERE update_id = ANY($1::bigint[])", list(update_ids)
@@ -77,7 +73,8 @@ async def mark_handled(pool: asyncpg.Pool, update_ids: Sequence[int]) -> None:
 
 
 async def give_up_exhausted(pool: asyncpg.Pool) -> list[int]:
-    """Updates that failed MAX_ATTEMPTS times are closed with an error instead of crashing every start."""
+    """Updates handed to MAX_ATTEMPTS turns that never finished are closed with an error instead of crashing every
+    start; returns their update ids. Run before `pending`."""
     rows = await pool.fetch(
         """UPDATE update_inbox SET handled_at = now(), error = 'gave up after repeated failures'
            WHERE handled_at IS NULL AND attempts >= $1 RETURNING update_id""",
@@ -87,5 +84,10 @@ async def give_up_exhausted(pool: asyncpg.Pool) -> list[int]:
 
 
 async def pending(pool: asyncpg.Pool) -> list[dict[str, Any]]:
-    rows = await pool.fetch("SELECT payload FROM update_inbox WHERE handled_at IS NULL ORDER BY update_id")
+    """The updates whose turns never finished, oldest first, for a replay: each counted as one more attempt in the
+    same statement. Returns their payloads (Telegram's Update as JSON)."""
+    rows = await pool.fetch(
+        """WITH replayed AS (
+               UPDATE update_inbox SET attempts = attempts + 1 WHERE handled_at IS NULL RETURNING update_id, payload)
+           SELECT payload FROM replayed ORDER BY update_id""")
     return [r["payload"] for r in rows]

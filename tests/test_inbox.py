@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from storage import inbox
+from tests.fakes.openai_api import last_user_text
 from tests.harness import Wire, running_bot
 
 
@@ -56,3 +57,23 @@ async def test_an_unfinished_turn_from_an_earlier_run_is_answered_at_start(wire:
     async with running_bot(wire):
         assert await wire.telegram.wait_for_messages(chat, 1) == ["Відповідь на: Ви ще тут?"]
     assert await db.fetchval("SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = 990001")
+
+
+async def test_a_turn_that_never_finishes_is_given_up_after_max_attempts_and_the_chat_goes_on(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 604
+    wire.openai.gate.clear()  # the model never answers: every run ends mid-turn, as when the turn crashes the process
+    update_id = wire.telegram.send(chat, "Є сукня на зріст 128?")
+    for tries in range(1, inbox.MAX_ATTEMPTS + 1):  # the first run gets it from Telegram, the others replay it
+        async with running_bot(wire, shutdown_grace="0.1s"):
+            await wire.openai.wait_for_requests(tries)
+    wire.openai.gate.set()
+    async with running_bot(wire):  # given up at this start: not tried again, the customer's next message answered
+        wire.telegram.send(chat, "Ви ще тут?")
+        await wire.telegram.wait_for_messages(chat, 1)
+    assert wire.telegram.sent_to(chat) == ["Відповідь на: Ви ще тут?"]
+    assert [last_user_text(r) for r in wire.openai.requests_for("reply")] == (
+        ["Є сукня на зріст 128?"] * inbox.MAX_ATTEMPTS + ["Ви ще тут?"])
+    row = await db.fetchrow("SELECT handled_at, error FROM update_inbox WHERE update_id = $1", update_id)
+    assert row["handled_at"] is not None and row["error"] == "gave up after repeated failures"
