@@ -1,4 +1,5 @@
-"""Keeps `users` current with what Telegram tells us about whoever writes."""
+"""Keeps `users` current with what Telegram tells us about whoever writes, and reads in the same round trip whether
+the customer's chat is with a manager (the handoff gate's question, asked by every customer turn)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,23 @@ from typing import Any
 
 import asyncpg
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from storage.customers import upsert_user
+from storage.customers import store_customer
+
+# Workflow data key: whether the customer's private chat had an open handoff when the turn began (a bool), set only
+# when it was read with the customer's row. Whoever ends a handoff during the turn sets it to False.
+HANDOFF_OPEN = "handoff_open"
+
+
+def private_chat(event: TelegramObject) -> int | None:
+    """The customer's private chat (a bot chat or a Business chat) a message or a pressed button belongs to; None
+    for groups and anything else."""
+    if isinstance(event, CallbackQuery):
+        event = event.message
+    if isinstance(event, Message) and event.chat.type == "private":
+        return event.chat.id
+    return None
 
 
 class CustomerMiddleware(BaseMiddleware):
@@ -24,6 +39,10 @@ class CustomerMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
-            await upsert_user(self._pool, str(user.id), user.username, user.first_name, user.last_name,
-                              user.language_code)
+            chat = private_chat(event)
+            handoff_open = await store_customer(self._pool, str(user.id), user.username, user.first_name,
+                                                user.last_name, user.language_code,
+                                                None if chat is None else str(chat))
+            if chat is not None:
+                data[HANDOFF_OPEN] = handoff_open
         return await handler(event, data)

@@ -16,6 +16,7 @@ from handlers.admin.desk import ManagersDesk
 from handlers.admin.texts import AdminTexts
 from handlers.admin.texts import Text as AdminText
 from handlers.cards import picked
+from handlers.customers import HANDOFF_OPEN, private_chat
 from handlers.said import carried_message, described
 from storage import handoffs
 
@@ -30,8 +31,13 @@ class HandoffGate(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         pool: asyncpg.Pool = data["db"]
-        chat_id = _chat_id(event)
-        if chat_id is None or await handoffs.open_handoff(pool, str(chat_id)) is None:
+        chat_id = private_chat(event)
+        if chat_id is None:
+            return await handler(event, data)
+        held = data.get(HANDOFF_OPEN)
+        if held is None:  # not read with the customer's row (an edit, a sender Telegram did not name): ask now
+            held = await handoffs.open_handoff(pool, str(chat_id)) is not None
+        if not held:
             return await handler(event, data)
         burst: list[Update] = data.get("burst") or [data["event_update"]]
         if isinstance(event, CallbackQuery):
@@ -58,15 +64,6 @@ class HandoffGate(BaseMiddleware):
         desk: ManagersDesk = data["desk"]
         desk.wake()
         return None
-
-
-def _chat_id(event: TelegramObject) -> int | None:
-    if isinstance(event, Message):
-        return event.chat.id if event.chat.type == "private" else None
-    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
-        return event.message.chat.id if event.message.chat.type == "private" else None
-    return None
-
 
 
 def mirrored(message: Message, texts: AdminTexts, shop: Shop) -> tuple[str, dict[str, Any]]:

@@ -12,20 +12,25 @@ from storage.sanitize import clean_text
 Executor = asyncpg.Pool | asyncpg.Connection  # a connection: inside the caller's transaction
 
 
-async def upsert_user(
+async def store_customer(
     pool: asyncpg.Pool, external_id: str, username: str | None, first_name: str | None,
-    last_name: str | None, language_code: str | None,
-) -> None:
-    await pool.execute(
-        """INSERT INTO users (external_id, username, first_name, last_name, language_code)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (external_id) DO UPDATE
-           SET username = EXCLUDED.username, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-               language_code = EXCLUDED.language_code, blocked_at = NULL, updated_at = now()
-           WHERE (users.username, users.first_name, users.last_name, users.language_code, users.blocked_at)
-                 IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name,
-                                   EXCLUDED.language_code, NULL)""",
-        external_id, username, first_name, last_name, language_code,
+    last_name: str | None, language_code: str | None, session_id: str | None,
+) -> bool:
+    """Keep the `users` row as Telegram describes the person now (written only when something changed; a blocked
+    mark is cleared, since they wrote), and say whether the chat `session_id` is with a manager (an open handoff;
+    False for None). One statement: every customer turn needs both, before anything else."""
+    return await pool.fetchval(
+        """WITH stored AS (
+               INSERT INTO users (external_id, username, first_name, last_name, language_code)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (external_id) DO UPDATE
+               SET username = EXCLUDED.username, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                   language_code = EXCLUDED.language_code, blocked_at = NULL, updated_at = now()
+               WHERE (users.username, users.first_name, users.last_name, users.language_code, users.blocked_at)
+                     IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name,
+                                       EXCLUDED.language_code, NULL))
+           SELECT EXISTS (SELECT 1 FROM handoffs WHERE session_id = $6 AND released_at IS NULL)""",
+        external_id, username, first_name, last_name, language_code, session_id,
     )
 
 

@@ -45,6 +45,14 @@ async def test_escalate_mirror_reply_release(wire: Wire, db: asyncpg.Pool) -> No
         await tg.wait_for(lambda: len(copies_to(tg, MANAGERS)) == 2)
         assert [m.get("text") for m in tg.messages_in(MANAGERS)][-2:] == ["Де моє замовлення?", "Алло?"]
         assert len(tg.sent_to(customer)) == 1 and len(wire.openai.requests_for("reply")) == ai_replies
+        tg.deliver({"callback_query": {  # a size pressed on a card the assistant sent earlier
+            "id": "press-handoff", "chat_instance": "ci", "data": "pick:MIRT-ANNA:s:122-128",
+            "from": {"id": customer, "is_bot": False, "first_name": "Оксана"},
+            "message": {"message_id": 1, "date": 1_764_000_000, "chat": {"id": customer, "type": "private"},
+                        "text": "Сукня Анна"}}})
+        await tg.wait_for(lambda: any("Обираю розмір 122-128" in t for t in tg.sent_to(MANAGERS)))
+        assert [c.params["callback_query_id"] for c in tg.calls_of("answerCallbackQuery")] == ["press-handoff"]
+        assert len(tg.sent_to(customer)) == 1 and len(wire.openai.requests_for("reply")) == ai_replies
 
         mirrored = group_message(tg, "Алло?")
         in_group(tg, "Знайшла! Відправимо завтра, доставка за наш рахунок.", reply_to=mirrored["message_id"])

@@ -127,3 +127,22 @@ async def test_forget_can_be_declined(wire: Wire, db: asyncpg.Pool, checkpointer
         await wire.telegram.wait_for(lambda: bool(edits_in(wire, chat)))
     assert edits_in(wire, chat) == ["Добре, нічого не видаляю 🙂"]
     assert all(count > 0 for count in (await rows_of(db, chat)).values())
+
+
+async def test_a_forgotten_customer_who_writes_again_is_stored_again(
+    wire: Wire, db: asyncpg.Pool, checkpointer: AsyncPostgresSaver
+) -> None:
+    chat = 6104
+    async with running_bot(wire) as process:
+        process.dispatcher["checkpointer"] = checkpointer
+        wire.telegram.send(chat, "Шукаю сукню Марійці, зріст 128")
+        await wire.telegram.wait_for_messages(chat, 1)
+        wire.telegram.send(chat, "/forget")
+        await wire.telegram.wait_for_messages(chat, 2)
+        yes = wire.telegram.calls_of("sendMessage")[-1].params["reply_markup"]["inline_keyboard"][0][0]
+        press(wire, chat, yes["callback_data"])
+        await wire.telegram.wait_for(lambda: bool(edits_in(wire, chat)))
+        assert await db.fetchval("SELECT count(*) FROM users WHERE external_id = $1", str(chat)) == 0
+        wire.telegram.send(chat, "Добрий день, а є піжами?")  # the same process, the same name as before
+        await wire.telegram.wait_for_messages(chat, 3)
+    assert await db.fetchval("SELECT first_name FROM users WHERE external_id = $1", str(chat)) == "Оксана"

@@ -19,6 +19,7 @@ from bot.shop import Shop
 from handlers.admin.handoffs import Handoffs
 from handlers.business.accounts import BusinessAccounts
 from handlers.business.outbound import BusinessChatClosed
+from handlers.customers import HANDOFF_OPEN
 from handlers.said import described
 from storage import business
 from storage.business import BusinessChat
@@ -77,6 +78,7 @@ class BusinessGate(BaseMiddleware):
         handoff: Handoffs = data["handoff"]
         await handoff.release(str(chat_id), User(id=owner.owner_id, is_bot=False, first_name=owner.owner_name),
                               data["dialog"])
+        data[HANDOFF_OPEN] = False  # read before the release: the handoff gate must not hold the turn now
         log.info("business_owner_quiet_released", session=str(chat_id))
         return await self._answer(handler, event, data)
 
