@@ -115,26 +115,32 @@ async def settled_transactions(probe: asyncpg.Connection, database: str) -> int:
 
 
 async def test_a_plain_turn_makes_few_postgres_transactions(wire: Wire, db: asyncpg.Pool) -> None:
-    chat, turns = 1705, 5
+    chat, warm, turns = 1705, 3, 20
     wire.openai.script = long_reply
     database = urlsplit(wire.database_url).path.strip("/")
     probe = await asyncpg.connect(urlunsplit(urlsplit(wire.database_url)._replace(path="/postgres")))
     try:
         # No scheduled sweep runs meanwhile: only the turns' own transactions are counted.
         async with running_bot(wire, llm_turns_per_hour=1000, handoff_scan_interval="1h"):
-            wire.telegram.send(chat, "Доброго дня!")  # the first turn creates the customer's rows
-            await wire.telegram.wait_for_messages(chat, 3)
+            # The first turns create the customer's rows and warm the pools: a connection's first use of a statement
+            # prepares it, and the customer writing again at once puts a second connection to work.
+            for turn in range(1, warm + 1):
+                wire.telegram.send(chat, f"Доброго дня! Питання номер {turn}")
+                await wire.telegram.wait_for_messages(chat, 3 * turn)
             before = await settled_transactions(probe, database)
-            for turn in range(1, turns + 1):
+            for turn in range(warm + 1, warm + turns + 1):
                 wire.telegram.send(chat, f"Питання номер {turn}: а що з розміром?")
-                await wire.telegram.wait_for_messages(chat, 3 * (turn + 1))
+                await wire.telegram.wait_for_messages(chat, 3 * turn)
             after = await settled_transactions(probe, database)
     finally:
         await probe.close()
-    # Inbox row, attempt, customer row, handoff check, the turn's opening (question stored, follow-ups, budget,
-    # memory), checkpoint read, trace (names read, row written, earlier rows masked), checkpoint save, the turn's
-    # closing (answer, session), inbox closed: 12-13 measured, was 33.
-    assert (after - before) / turns <= 13
+    # 7 statements, each its own transaction: the inbox row (stored before polling acknowledges the update), the
+    # customer row with the open-handoff check, the turn's opening (question stored, follow-ups, budget, memory),
+    # the checkpoint read, the checkpoint save, the turn's closing (answer, session, the model calls' traces and
+    # usage), the inbox row closed after the reply is sent. Measured 7.05 (one-off warm-ups spread over the turns);
+    # was 10 with the attempt count, the handoff check and the traces apart (12-13 counted after one warm-up
+    # turn), 33 at first.
+    assert (after - before) / turns < 7.5
 
 
 async def test_a_turns_model_calls_are_traced_with_its_answer_without_the_static_prompt(
