@@ -1,5 +1,6 @@
 """Keeps `users` current with what Telegram tells us about whoever writes, and reads in the same round trip whether
-the customer's chat is with a manager (the handoff gate's question, asked by every customer turn)."""
+the customer's chat is with a manager (the handoff gate's question, asked by every customer turn) and the names its
+dialog recorded (hidden in the turn's log lines)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
+from bot.names import add_customer_words, name_words
 from storage.customers import store_customer
 
 # Workflow data key: whether the customer's private chat had an open handoff when the turn began (a bool), set only
@@ -40,9 +42,10 @@ class CustomerMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
             chat = private_chat(event)
-            handoff_open = await store_customer(self._pool, str(user.id), user.username, user.first_name,
-                                                user.last_name, user.language_code,
-                                                None if chat is None else str(chat))
+            handoff_open, recorded = await store_customer(self._pool, str(user.id), user.username, user.first_name,
+                                                          user.last_name, user.language_code,
+                                                          None if chat is None else str(chat))
+            add_customer_words(w for name in recorded for w in name_words(name))  # the turn's log lines hide them
             if chat is not None:
                 data[HANDOFF_OPEN] = handoff_open
         return await handler(event, data)

@@ -15,11 +15,12 @@ Executor = asyncpg.Pool | asyncpg.Connection  # a connection: inside the caller'
 async def store_customer(
     pool: asyncpg.Pool, external_id: str, username: str | None, first_name: str | None,
     last_name: str | None, language_code: str | None, session_id: str | None,
-) -> bool:
+) -> tuple[bool, list[str]]:
     """Keep the `users` row as Telegram describes the person now (written only when something changed; a blocked
-    mark is cleared, since they wrote), and say whether the chat `session_id` is with a manager (an open handoff;
-    False for None). One statement: every customer turn needs both, before anything else."""
-    return await pool.fetchval(
+    mark is cleared, since they wrote); return whether the chat `session_id` is with a manager (an open handoff;
+    False for None) and the recipient name and city its dialog recorded (agent_sessions.state metadata; the log
+    lines of the turn hide them). One statement: every customer turn needs all of it, before anything else."""
+    row = await pool.fetchrow(
         """WITH stored AS (
                INSERT INTO users (external_id, username, first_name, last_name, language_code)
                VALUES ($1, $2, $3, $4, $5)
@@ -29,9 +30,12 @@ async def store_customer(
                WHERE (users.username, users.first_name, users.last_name, users.language_code, users.blocked_at)
                      IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name,
                                        EXCLUDED.language_code, NULL))
-           SELECT EXISTS (SELECT 1 FROM handoffs WHERE session_id = $6 AND released_at IS NULL)""",
+           SELECT EXISTS (SELECT 1 FROM handoffs WHERE session_id = $6 AND released_at IS NULL) AS handoff_open,
+                  (SELECT ARRAY[state #>> '{metadata,customer_name}', state #>> '{metadata,customer_city}']
+                   FROM agent_sessions WHERE session_id = $6) AS recorded""",
         external_id, username, first_name, last_name, language_code, session_id,
     )
+    return row["handoff_open"], [name for name in row["recorded"] or () if name]
 
 
 async def save_session_state(db: Executor, session_id: str, state: dict[str, Any]) -> None:

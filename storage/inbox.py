@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 
-
 MAX_ATTEMPTS = 3
 
 

@@ -81,17 +81,12 @@ async def recorded_names(db: asyncpg.Pool | asyncpg.Connection, session_id: str 
     and the dialog's recipient name and city (agent_sessions.state metadata); [] for no session."""
     if session_id is None:
         return []
-    return names_of(await db.fetchrow(RECORDED_NAMES, session_id))
-
-
-# The chat's recorded names as one row; $1 is the session id. Other statements may embed it (one round trip).
-RECORDED_NAMES = """SELECT u.first_name, u.last_name, s.state #>> '{metadata,customer_name}' AS customer_name,
-                           s.state #>> '{metadata,customer_city}' AS customer_city
-                    FROM (SELECT $1::text AS id) k
-                    LEFT JOIN users u ON u.external_id = k.id
-                    LEFT JOIN agent_sessions s ON s.session_id = k.id"""
-
-
-def names_of(row: asyncpg.Record) -> list[str]:
-    """The non-empty values of a `RECORDED_NAMES` row."""
+    row = await db.fetchrow(
+        """SELECT u.first_name, u.last_name, s.state #>> '{metadata,customer_name}' AS customer_name,
+                  s.state #>> '{metadata,customer_city}' AS customer_city
+           FROM (SELECT $1::text AS id) k
+           LEFT JOIN users u ON u.external_id = k.id
+           LEFT JOIN agent_sessions s ON s.session_id = k.id""",
+        session_id,
+    )
     return [v for v in row.values() if v]
