@@ -30,6 +30,10 @@ COPY jobs ./jobs
 COPY catalog ./catalog
 COPY crm ./crm
 COPY knowledge ./knowledge
+COPY outbound ./outbound
+COPY llm ./llm
+COPY models ./models
+COPY config ./config
 RUN pip install --no-compile .
 
 # Postgres refuses to run as root; as this user the embedded server runs directly.

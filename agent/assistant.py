@@ -14,12 +14,12 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agent.cards import Card
 from agent.graph import Escalation, EscalationKind, NotifyManagers, Turn, customer_message
-from agent.sales import reply_message
 from agent.guard import clean
-from agent.llm import LlmUnavailable
+from agent.sales import reply_message
 from agent.state import Phase, Stage, session_snapshot
-from agent.tracing import TurnTraces
-from bot.shop import Shop
+from config.shop import Shop
+from llm.client import LlmUnavailable
+from llm.tracing import TurnTraces
 from memory.turns import BackgroundMemory
 from storage.customers import add_message, save_session_state
 from storage.turns import close_turn, open_turn, store_traces

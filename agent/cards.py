@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from catalog.products import Product
+from models.products import Product
 
 MAX_BUTTONS = 8
 

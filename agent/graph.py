@@ -21,13 +21,13 @@ from langgraph.runtime import Runtime
 from agent.cards import Card, card
 from agent.guard import asks_if_bot, is_abuse
 from agent.injection import screen
-from agent.llm import CallContext
 from agent.sales import SalesAgent, reply_message
 from agent.state import Dialog, Phase, Stage
 from agent.tools import Draft
-from agent.tracing import TurnTraces
 from agent.vision import PhotoRecognizer, Recognition
-from bot.shop import Shop
+from config.shop import Shop
+from llm.client import CallContext
+from llm.tracing import TurnTraces
 
 
 class EscalationKind(StrEnum):

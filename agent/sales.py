@@ -13,12 +13,12 @@ import yaml
 from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.claims import Claim, Kind
-from agent.llm import CallContext, Llm, NoAnswer
 from agent.prices import Backing, OutputCheck, Problem
 from agent.reply_shape import MAX_BUBBLES, read_reply
 from agent.state import Dialog, Phase, Stage, next_stage
 from agent.tools import SPECS, Draft, SalesTools
-from bot.shop import Shop
+from config.shop import Shop
+from llm.client import CallContext, Llm, NoAnswer
 from memory.extract import FACT_SCHEMA
 from memory.extract import instructions as memory_instructions
 

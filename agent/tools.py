@@ -10,16 +10,16 @@ from typing import Any
 import asyncpg
 
 from agent.state import CartLine, Customer, Phase, Stage
-from catalog.customer_details import Cities, PointKind, parse_delivery_point, parse_full_name, parse_phone
+from catalog.customer_details import Cities, parse_delivery_point, parse_full_name, parse_phone, point_label
 from catalog.finder import Catalog
-from catalog.order_model import OrderLine, PaymentMethod, Recipient
-from catalog.customer_details import DeliveryPoint
 from catalog.orders import place_order, price_items, total_of
-from catalog.products import Product
 from catalog.search import SearchQuery
-from catalog.sizes import explain_no_size, next_size_up, size_for_height, Verdict
+from catalog.sizes import Verdict, explain_no_size, next_size_up, size_for_height
 from catalog.texts import Rejected, Text, Texts
 from knowledge.search import KnowledgeBase
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import OrderLine, PaymentMethod, Recipient
+from models.products import Product
 from storage.products import products_by_sku
 from storage.questions import record_unanswered
 
@@ -245,4 +245,4 @@ class SalesTools:
 
     def read_back(self, draft: Draft) -> str:
         customer = self.recipient(draft.customer)
-        return f"{customer.name}, {customer.phone}, {customer.city}, {customer.point.label(self._texts)}"
+        return f"{customer.name}, {customer.phone}, {customer.city}, {point_label(customer.point, self._texts)}"

@@ -14,9 +14,9 @@ from typing import Any
 import asyncpg
 import structlog
 
-from agent.llm import CallContext, Llm, NoAnswer
 from agent.prices import Backing, OutputCheck
-from catalog.products import Product
+from llm.client import CallContext, Llm, NoAnswer
+from models.products import Product
 from storage.photos import recognition, remember_recognition
 from storage.products import load_products
 

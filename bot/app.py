@@ -9,9 +9,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiogram.methods
 import asyncpg
 import structlog
-import aiogram.methods
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -24,42 +24,47 @@ from openai import AsyncOpenAI, DefaultAioHttpClient
 
 from agent.assistant import SalesAssistant
 from agent.graph import NotifyManagers, Services, build_graph
-from agent.llm import Llm
 from agent.sales import SalesAgent
 from agent.tools import SalesTools
 from agent.vision import PhotoRecognizer
-from agent.voice import Transcriber
+from bot.health import HealthServer
+from bot.polling import POLLING_TIMEOUT, PollingWatch
 from catalog.customer_details import load_cities
 from catalog.embeddings import openai_embed
 from catalog.finder import Catalog
 from catalog.morphology import Morphology
 from catalog.texts import load_texts
 from catalog.vocabulary import load_vocabulary
-from bot.health import HealthServer
-from bot.polling import POLLING_TIMEOUT, PollingWatch
-from bot.settings import ConfigError, Settings
-from bot.shop import Shop, load_shop
+from config.settings import ConfigError, Settings
+from config.shop import Shop, load_shop
 from crm.sync import open_sitniks
 from handlers import build_dispatcher
+from handlers.admin.handoffs import Handoffs
+from handlers.business.updates import polled_updates
 from handlers.inbox import replay_pending, turn_runner
 from handlers.lanes import ChatLanes
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.managers_chat import ManagersChat
-from handlers.admin.handoffs import Handoffs
-from handlers.admin.texts import load_admin_texts
-from handlers.business.accounts import BusinessAccounts
-from handlers.business.outbound import ThroughConnection
-from handlers.business.updates import polled_updates
-from handlers.pacing import OutboundPacer
-from knowledge.file import Knowledge, load_knowledge
-from knowledge.search import KnowledgeBase
-from memory.retrieve import memory_for_prompt
-from memory.turns import BackgroundMemory
 from jobs.schedule import shop_jobs
 from jobs.scheduler import Scheduler, utc_now
+from knowledge.file import Knowledge, load_knowledge
+from knowledge.search import KnowledgeBase
+from llm.client import Llm
+from llm.voice import Transcriber
+from memory.retrieve import memory_for_prompt
+from memory.turns import BackgroundMemory
+from outbound.business_accounts import BusinessAccounts
+from outbound.desk import ManagersDesk
+from outbound.managers_chat import ManagersChat
+from outbound.pacing import OutboundPacer
+from outbound.texts import load_admin_texts
+from outbound.through_connection import ThroughConnection
 from storage.checkpoints import LatestCheckpointSaver
 from storage.database import (
-    DatabaseTarget, connect, open_checkpoint_pool, open_pool, parse_target, start_embedded,
+    DatabaseTarget,
+    connect,
+    open_checkpoint_pool,
+    open_pool,
+    parse_target,
+    start_embedded,
 )
 from storage.migrate import migrate, setup_checkpointer
 

@@ -11,10 +11,10 @@ from contextlib import AsyncExitStack
 import structlog
 
 from bot import __version__
-from bot.logs import configure_logging
-from bot.settings import ConfigError, Settings, load_settings
-from catalog.cli import catalog, catalog_arguments
-from knowledge.cli import knowledge, knowledge_arguments
+from bot.catalog_cli import catalog, catalog_arguments
+from bot.knowledge_cli import knowledge, knowledge_arguments
+from config.logs import configure_logging
+from config.settings import ConfigError, Settings, load_settings
 
 log = structlog.get_logger(__name__)
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from catalog.products import COLUMNS, Product
+from catalog.products import COLUMNS
 from catalog.rows import CatalogFile, FileRejected, Row, RowError, check_columns, product_cells
 from catalog.texts import Rejected, Text
+from models.products import Product
 
 _ENCODINGS = {"utf_8": "UTF-8", "cp1251": "Windows-1251"}
 _DELIMITERS = ",;"

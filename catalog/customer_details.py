@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from catalog.texts import Rejected, Text, Texts
+from models.delivery import DeliveryPoint, PointKind
 
 # Ukrainian mobile operator codes (the two digits after +380): Kyivstar, Vodafone, lifecell, 3Mob, Intertelecom…
 MOBILE_CODES = frozenset({"39", "50", "63", "66", "67", "68", "73", "75", "77", "89", "91", "92", "93", "94", "95",
@@ -161,19 +160,10 @@ def load_cities(path: Path | None = None) -> Cities:
     return Cities({str(k): str(v) for k, v in yaml.safe_load(source.read_bytes().decode("utf-8")).items()})
 
 
-class PointKind(StrEnum):
-    BRANCH = "branch"
-    PARCEL_LOCKER = "parcel_locker"
-
-
-@dataclass(frozen=True)
-class DeliveryPoint:
-    kind: PointKind
-    number: int
-
-    def label(self, texts: Texts) -> str:
-        text = Text.PARCEL_LOCKER if self.kind is PointKind.PARCEL_LOCKER else Text.BRANCH
-        return texts.render(text, number=self.number)
+def point_label(point: DeliveryPoint, texts: Texts) -> str:
+    """How a delivery point reads to people: "Відділення №25", "Поштомат №1234" (the shop's texts)."""
+    text = Text.PARCEL_LOCKER if point.kind is PointKind.PARCEL_LOCKER else Text.BRANCH
+    return texts.render(text, number=point.number)
 
 
 def parse_delivery_point(text: str) -> DeliveryPoint:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from openai import AsyncOpenAI
 
-from catalog.products import Product
+from models.products import Product
 from storage.products import embedding_hashes, load_products, save_embeddings
 
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]

@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from catalog.csv_files import decode, read_csv, write_csv
-from catalog.products import Product
 from catalog.rows import CatalogFile, FileRejected, Row, RowError, column_errors
 from catalog.texts import Rejected, Text
 from catalog.xlsx_files import read_xlsx, write_xlsx
+from models.products import Product
 
 __all__ = ["CatalogFile", "FileRejected", "Row", "RowError", "read_file", "read_rows", "write_csv", "write_file"]
 

@@ -7,9 +7,9 @@ import openai
 import structlog
 
 from catalog.embeddings import Embed, EmbeddingMismatch
-from catalog.products import Product
 from catalog.search import Match, SearchQuery, search
 from catalog.vocabulary import Vocabulary
+from models.products import Product
 from storage.products import has_embeddings, load_products, products_by_sku, similar_products
 
 log = structlog.get_logger(__name__)

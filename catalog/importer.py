@@ -13,8 +13,9 @@ from pathlib import Path
 import asyncpg
 
 from catalog.files import CatalogFile, FileRejected, Row, RowError, read_file
-from catalog.products import InvalidProduct, Product, parse_product
+from catalog.products import InvalidProduct, parse_product
 from catalog.texts import Rejected, Text
+from models.products import Product
 from storage.products import deactivate_missing, insert_product, products_by_sku, update_product
 
 Progress = Callable[[int], None]

@@ -16,7 +16,9 @@ from typing import Any
 
 import asyncpg
 
-from catalog.order_model import (
+from catalog.customer_details import point_label
+from catalog.texts import Rejected, Text, Texts
+from models.orders import (
     TRANSITIONS,
     Order,
     OrderItem,
@@ -25,8 +27,7 @@ from catalog.order_model import (
     PaymentMethod,
     Recipient,
 )
-from catalog.products import Product
-from catalog.texts import Rejected, Text, Texts
+from models.products import Product
 from storage.orders import (
     fetch_order,
     insert_crm_order,
@@ -130,7 +131,7 @@ async def place_order(pool: asyncpg.Pool, texts: Texts, *, user_id: str, session
         order_id = await insert_order(
             conn, idempotency_key=key, user_id=user_id, session_id=session_id, total=total_of(items),
             customer_name=recipient.name, customer_phone=recipient.phone, customer_city=recipient.city,
-            delivery_address=recipient.point.label(texts), point=recipient.point, payment_method=payment_method,
+            delivery_address=point_label(recipient.point, texts), point=recipient.point, payment_method=payment_method,
             sitniks_chat_id=sitniks_chat_id,
         )
         if order_id is None:  # the same request, running concurrently, committed first

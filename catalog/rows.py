@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.money import money_text
-from catalog.products import COLUMNS, REQUIRED, Product
+from catalog.products import COLUMNS, REQUIRED
 from catalog.texts import Rejected, Text
+from models.products import Product
 
 
 @dataclass(frozen=True)

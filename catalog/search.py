@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from catalog.products import Product
 from catalog.sizes import Verdict, size_for_height
 from catalog.vocabulary import Term, Vocabulary, is_typo_of
+from models.products import Product
 
 NAME_WEIGHT, NAME_TYPO_WEIGHT, OTHER_WEIGHT = 3.0, 2.5, 1.0
 SIMILARITY_WEIGHT = 2.0

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.templates import Templates, read_templates
+from config.templates import Templates, read_templates
 
 
 class Text(StrEnum):

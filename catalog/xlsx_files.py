@@ -14,9 +14,10 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from catalog.products import COLUMNS, Product
+from catalog.products import COLUMNS
 from catalog.rows import CatalogFile, FileRejected, Row, RowError, check_columns, product_cells
 from catalog.texts import Rejected, Text
+from models.products import Product
 
 SHEET_TITLE = "Каталог"
 _NUMERIC = ("price",)  # written as numbers so the shop's Excel can sum and sort them

@@ -24,10 +24,10 @@ import asyncpg
 import structlog
 
 from catalog.importer import ImportReport, import_products
-from catalog.products import Product
 from catalog.sizes import parse_size, sorted_sizes
 from catalog.texts import Rejected
 from crm.client import SitniksClient
+from models.products import Product
 from storage.products import load_products
 
 log = structlog.get_logger(__name__)

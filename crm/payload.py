@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from catalog.products import Product
 from crm.texts import CrmTexts
+from models.products import Product
 
 # Nova Poshta's own names (its API's ServiceType / PayerType / CargoType): branch or parcel locker to the
 # customer, who pays the delivery.

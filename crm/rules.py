@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.settings import Settings
-from catalog.order_model import OrderStatus
+from config.settings import Settings
+from models.orders import OrderStatus
 
 # crm_orders statuses in the order an order goes through them; a poll never moves an order back.
 PROGRESS = {"created": 0, "processing": 1, "shipped": 2, "delivered": 3, "cancelled": 3}

@@ -11,7 +11,7 @@ import asyncpg
 import structlog
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.shop import Shop
+from config.shop import Shop
 from storage.crm import claim_shipped_notice, shipments_to_announce
 from storage.customers import add_message
 

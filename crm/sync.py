@@ -14,8 +14,8 @@ import asyncpg
 import structlog
 from aiogram import Bot
 
-from bot.settings import Settings
-from bot.shop import Shop
+from config.settings import Settings
+from config.shop import Shop
 from crm.alerts import CrmAlerts
 from crm.chats import ChatLifecycle
 from crm.client import CrmUnauthorized, SitniksClient
@@ -24,7 +24,7 @@ from crm.rules import CrmRules
 from crm.shipping import ShippingNotices
 from crm.statuses import StatusBook
 from crm.texts import load_crm_texts
-from handlers.replies import send_text
+from outbound.replies import send_text
 from storage.crm_chats import derive_chat_statuses
 
 log = structlog.get_logger(__name__)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from bot.settings import ConfigError
-from bot.templates import check_placeholders, read_shop_file
+from config.settings import ConfigError
+from config.templates import check_placeholders, read_shop_file
 
 # Every text with the values it may use.
 REQUIRED = {

@@ -21,8 +21,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from agent.cards import Card
-from bot.shop import Shop
-from handlers.replies import CAPTION_LIMIT, cut_utf16, utf16_len
+from config.shop import Shop
+from outbound.replies import CAPTION_LIMIT, cut_utf16, utf16_len
 from storage.card_choices import choice_for, remember_choices
 
 log = structlog.get_logger(__name__)

@@ -10,9 +10,9 @@ import asyncpg
 from aiogram.types import Message, ReplyKeyboardRemove, Update
 
 from agent.assistant import Reply, SalesAssistant
-from bot.shop import Shop
 from catalog.customer_details import parse_full_name, parse_phone
 from catalog.texts import Rejected, Texts
+from config.shop import Shop
 from handlers.reading import customer_turn
 from handlers.said import described
 from handlers.sending import send_reply

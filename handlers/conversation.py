@@ -11,16 +11,16 @@ from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.chat_action import ChatActionSender
 
 from agent.assistant import CustomerTurn, Reply, SalesAssistant
-from agent.llm import LlmUnavailable
-from agent.voice import Transcriber
-from bot.settings import Settings
-from bot.shop import Shop
+from config.settings import Settings
+from config.shop import Shop
 from handlers.buttons import OwnPrivateChat
 from handlers.cards import PICK, picked
 from handlers.contacts import contact_shared
 from handlers.reading import FileTooBig, customer_turn, read_turn
 from handlers.said import MERGEABLE, Kind, carried_message, described, is_proof, kind_of
 from handlers.sending import send_reply
+from llm.client import LlmUnavailable
+from llm.voice import Transcriber
 
 
 async def start(message: Message, event_update: Update, assistant: SalesAssistant, db: asyncpg.Pool,

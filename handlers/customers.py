@@ -11,7 +11,7 @@ import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.names import add_customer_words, name_words
+from config.names import add_customer_words, name_words
 from storage.customers import store_customer
 
 # Workflow data key: whether the customer's private chat had an open handoff when the turn began (a bool), set only

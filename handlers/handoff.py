@@ -10,14 +10,14 @@ import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from bot.shop import Shop
-from handlers.admin.cards import customer_said
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.texts import AdminTexts
-from handlers.admin.texts import Text as AdminText
+from config.shop import Shop
 from handlers.cards import picked
 from handlers.customers import HANDOFF_OPEN, private_chat
 from handlers.said import carried_message, described
+from outbound.desk import ManagersDesk
+from outbound.managers_cards import customer_said
+from outbound.texts import AdminTexts
+from outbound.texts import Text as AdminText
 from storage import handoffs
 
 

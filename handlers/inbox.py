@@ -23,11 +23,11 @@ from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
-from bot.logs import mask
-from bot.names import customer_words
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.texts import AdminTexts, Text
+from config.logs import mask
+from config.names import customer_words
 from handlers.lanes import ChatLanes, Delivery
+from outbound.desk import ManagersDesk
+from outbound.texts import AdminTexts, Text
 from storage import handoffs, inbox
 from storage.sanitize import clean, clean_text, is_data_error
 

@@ -13,9 +13,9 @@ from aiogram.types import Message, Update
 
 from agent.assistant import CustomerTurn
 from agent.vision import MAX_PHOTOS
-from agent.voice import Transcriber
-from bot.shop import Shop
+from config.shop import Shop
 from handlers.said import Kind, carried_message, described, image_file, kind_of, too_big, voice_file
+from llm.voice import Transcriber
 
 
 class FileTooBig(Exception):

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from aiogram.types import Document, Message, PhotoSize, Update
 
-from bot.shop import Shop
+from config.shop import Shop
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes: the largest file the Bot API lets a bot download (getFile)
 PROOF_TYPES = ("application/pdf",)  # documents that can be a payment receipt, besides images

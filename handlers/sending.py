@@ -8,9 +8,9 @@ import asyncpg
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from agent.assistant import Reply
-from bot.shop import Shop
+from config.shop import Shop
 from handlers.cards import send_card, send_picture
-from handlers.replies import send_text
+from outbound.replies import send_text
 
 
 def share_phone(shop: Shop) -> ReplyKeyboardMarkup:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.shop import Shop
+from config.shop import Shop
 
 # A phase that waits for something precise says more than the stage; otherwise the stage decides.
 _BY_PHASE = {

@@ -16,10 +16,10 @@ import asyncpg
 import structlog
 from aiogram import Bot
 
-from bot.settings import Settings, quiet_hours_window
-from bot.shop import Shop
-from handlers.replies import send_text
+from config.settings import Settings, quiet_hours_window
+from config.shop import Shop
 from jobs.followup_texts import HALF_WAY, nudge_text, template_for
+from outbound.replies import send_text
 from storage.followups import SilentChat, claim, claim_alert, record_failure, record_outcome, record_sent, silent_chats
 from storage.sanitize import clean_text
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import asyncpg
 import structlog
 
-from handlers.admin.cards import TAKE, customer_name
-from handlers.admin.texts import AdminTexts, Text
+from outbound.managers_cards import TAKE, customer_name
+from outbound.texts import AdminTexts, Text
 from storage import handoffs
 
 log = structlog.get_logger(__name__)

@@ -13,19 +13,19 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from agent.llm import Llm
-from bot.settings import Settings
-from bot.shop import Shop
+from config.settings import Settings
+from config.shop import Shop
 from crm.client import SitniksClient
 from crm.sync import crm_sweep
-from handlers.admin.texts import load_admin_texts
 from jobs.followups import FollowupRules, Followups
 from jobs.handoff_realert import HandoffRealert
 from jobs.retention import Retention
 from jobs.scheduler import Job, Sweep
 from jobs.usage import UsageRollUp
+from llm.client import Llm
 from memory.decay import decay_sweep
 from memory.summaries import weekly_summaries
+from outbound.texts import load_admin_texts
 
 
 def every(interval: timedelta) -> IntervalTrigger:

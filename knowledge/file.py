@@ -14,8 +14,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from bot.settings import ConfigError
-from bot.templates import read_shop_file
+from config.settings import ConfigError
+from config.templates import read_shop_file
 
 ENTRY_KEYS = {"topic", "words", "text", "photo"}
 FILE_KEYS = {"not_covered", "stop_words", "entries"}

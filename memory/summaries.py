@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from pydantic import BaseModel, Field, ValidationError
 
-from agent.llm import CallContext, Llm, LlmUnavailable
+from llm.client import CallContext, Llm, LlmUnavailable
 from memory.erase import erased_meanwhile
 from storage import memory as repo
 from storage.sanitize import clean_text

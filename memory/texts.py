@@ -9,7 +9,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-from bot.templates import Templates, read_templates
+from config.templates import Templates, read_templates
 
 
 class Text(StrEnum):

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from catalog.order_model import OrderStatus
+from models.orders import OrderStatus
 from storage.handoffs import enqueue_text
 from storage.orders import set_status
 
@@ -142,7 +142,7 @@ async def claim_shipped_notice(pool: asyncpg.Pool, outbox_id: str, now: datetime
 async def claim_alert(pool: asyncpg.Pool, key: str, text: str, now: datetime, tell_managers: bool) -> bool:
     """True for the first claim of `key` only. With `tell_managers` (ADMIN_CHAT_ID is set) the alert's `text` is
     queued for the managers' group in the same transaction, so it is queued exactly once, even across a crash;
-    the queue's sender (handlers.admin.desk) retries, follows a moved group and waits for one that refuses the bot."""
+    the queue's sender (outbound.desk) retries, follows a moved group and waits for one that refuses the bot."""
     async with pool.acquire() as conn, conn.transaction():
         claimed = await conn.fetchval(
             "INSERT INTO crm_alerts (key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key",

@@ -83,7 +83,7 @@ async def claim_alert(pool: asyncpg.Pool, chat: SilentChat, template: str, text:
     """Claim the managers' alert about this silence and queue `text` for their group, in one transaction: False
     when it was claimed before (another sweep, or before a restart), so it is queued exactly once. The row is
     'sent' from the moment it is queued: delivery is the queue's (`managers_outbox`, drained by
-    handlers.admin.desk, which retries, follows a moved group and waits for one that refuses the bot). The CRM chat
+    outbound.desk, which retries, follows a moved group and waits for one that refuses the bot). The CRM chat
     is marked for attention in the same transaction (the CRM sync pushes it)."""
     async with pool.acquire() as conn, conn.transaction():
         claimed = await conn.fetchval(

@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from catalog.customer_details import DeliveryPoint, PointKind
-from catalog.order_model import Order, OrderItem, OrderStatus, PaymentMethod
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import Order, OrderItem, OrderStatus, PaymentMethod
 
 Executor = asyncpg.Connection | asyncpg.Pool
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
-from catalog.products import Product
+from models.products import Product
 
 Executor = asyncpg.Connection | asyncpg.Pool
 

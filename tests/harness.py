@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import BotProcess, assemble
-from bot.settings import Settings
+from config.settings import Settings
 from jobs.scheduler import utc_now
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.openai_limits import API_KEY

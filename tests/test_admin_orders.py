@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.shop import load_shop
+from config.shop import load_shop
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, group_message

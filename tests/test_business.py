@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bot.shop import load_shop
+from config.shop import load_shop
 from jobs.followups import FollowupRules, Followups
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot

@@ -81,7 +81,7 @@ async def test_when_telegram_refuses_the_cards_html_the_same_facts_go_as_plain_t
     wire: Wire, db: asyncpg.Pool, tmp_path: Path
 ) -> None:
     chat = 2102
-    shop = yaml.safe_load((resources.files("bot") / "shop.uk.yaml").read_text(encoding="utf-8"))
+    shop = yaml.safe_load((resources.files("config") / "shop.uk.yaml").read_text(encoding="utf-8"))
     shop["texts"]["card_caption"] = "<big>{name}</big>\nЦіна: {price} грн\nРозміри: {sizes}\nКольори: {colors}"
     (tmp_path / "shop.yaml").write_text(yaml.safe_dump(shop, allow_unicode=True), encoding="utf-8")
     wire.openai.script = shows_trench

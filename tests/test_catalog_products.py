@@ -10,8 +10,9 @@ import pytest
 
 from catalog.files import read_rows
 from catalog.importer import validate_rows
-from catalog.products import InvalidProduct, Product, parse_product
+from catalog.products import InvalidProduct, parse_product
 from catalog.texts import Text
+from models.products import Product
 
 
 @pytest.fixture(scope="module")

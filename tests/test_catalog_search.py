@@ -12,9 +12,9 @@ import pytest
 from catalog.files import read_rows
 from catalog.importer import validate_rows
 from catalog.morphology import Morphology
-from catalog.products import Product
 from catalog.search import SearchQuery, search
 from catalog.vocabulary import Vocabulary, load_vocabulary
+from models.products import Product
 
 
 @pytest.fixture(scope="module")

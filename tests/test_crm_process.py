@@ -15,11 +15,11 @@ import asyncpg
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from bot.shop import load_shop
-from catalog.customer_details import DeliveryPoint, PointKind
-from catalog.order_model import OrderLine, PaymentMethod, Recipient
 from catalog.orders import place_order
 from catalog.texts import load_texts
+from config.shop import load_shop
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import OrderLine, PaymentMethod, Recipient
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire, running_bot, spawn_bot
 from tests.test_crm_sync import map_variations

@@ -17,14 +17,14 @@ import pytest_asyncio
 from structlog.testing import capture_logs
 
 from bot.app import make_bot
-from bot.shop import load_shop
-from catalog.customer_details import DeliveryPoint, PointKind
 from catalog.files import write_csv
 from catalog.importer import import_file
-from catalog.order_model import Order, OrderLine, PaymentMethod, Recipient
 from catalog.orders import place_order
 from catalog.texts import load_texts
+from config.shop import load_shop
 from crm.sync import CrmSync, crm_sweep, open_sitniks
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import Order, OrderLine, PaymentMethod, Recipient
 from storage.products import load_products
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire

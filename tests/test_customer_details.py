@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.customer_details import (
-    DeliveryPoint,
-    PointKind,
-    load_cities,
-    parse_delivery_point,
-    parse_full_name,
-    parse_phone,
-)
+from catalog.customer_details import load_cities, parse_delivery_point, parse_full_name, parse_phone, point_label
 from catalog.texts import Rejected, Text, load_texts
+from models.delivery import DeliveryPoint, PointKind
 
 
 @pytest.mark.parametrize("text", [
@@ -144,5 +138,5 @@ def test_a_point_without_its_number_is_asked_for(text: str) -> None:
 
 def test_points_are_labelled_in_ukrainian_for_the_order() -> None:
     texts = load_texts()
-    assert DeliveryPoint(PointKind.BRANCH, 25).label(texts) == "Відділення №25"
-    assert DeliveryPoint(PointKind.PARCEL_LOCKER, 1234).label(texts) == "Поштомат №1234"
+    assert point_label(DeliveryPoint(PointKind.BRANCH, 25), texts) == "Відділення №25"
+    assert point_label(DeliveryPoint(PointKind.PARCEL_LOCKER, 1234), texts) == "Поштомат №1234"

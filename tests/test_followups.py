@@ -17,8 +17,8 @@ import pytest_asyncio
 import yaml
 
 from bot.app import make_bot
-from bot.settings import ConfigError
-from bot.shop import load_shop
+from config.settings import ConfigError
+from config.shop import load_shop
 from jobs.followups import FollowupRules, Followups
 from storage.database import open_pool, parse_target
 from tests.harness import Wire
@@ -264,7 +264,7 @@ async def test_two_sweeps_at_once_on_one_database_send_each_nudge_once(
 
 
 def test_a_missing_follow_up_text_stops_the_start_naming_it(tmp_path: Path) -> None:
-    data = yaml.safe_load((resources.files("bot") / "shop.uk.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((resources.files("config") / "shop.uk.yaml").read_text(encoding="utf-8"))
     del data["followups"]["delivery_data"]
     edited = tmp_path / "shop.yaml"
     edited.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.shop import load_shop
+from config.shop import load_shop
 from tests.fakes.openai_api import cut_off, filtered, last_user_text, refusal
 from tests.harness import Wire, running_bot
 from tests.test_sale import call, say, tool_result

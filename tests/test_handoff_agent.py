@@ -6,12 +6,11 @@ from typing import Any
 
 import asyncpg
 
-from bot.shop import load_shop
+from config.shop import load_shop
 from tests.fakes.openai_api import last_user_text
 from tests.harness import Wire, running_bot
 from tests.test_handoff import ADMIN, MANAGERS, copies_to, group_message
 from tests.test_sale import call, sales_script, say, tool_result
-
 
 
 def complaint_script(request: dict[str, Any]) -> Any:

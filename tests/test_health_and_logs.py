@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 
 from bot.health import HealthServer
-from bot.names import customer_words, mask_names
+from config.names import customer_words, mask_names
 from tests.fakes.telegram import TOKEN
 from tests.harness import Wire, running_bot, spawn_bot
 from tests.test_sale import ORDER_STEPS, sales_script, talk

@@ -13,8 +13,8 @@ import pytest_asyncio
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import make_bot
-from bot.settings import Settings
-from bot.shop import load_shop
+from config.settings import Settings
+from config.shop import load_shop
 from jobs.followups import FollowupRules, Followups
 from jobs.schedule import shop_jobs
 from jobs.scheduler import Job, Scheduler, run_job

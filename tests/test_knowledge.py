@@ -13,9 +13,9 @@ import httpx
 import openai
 import pytest
 
-from bot.settings import ConfigError
-from bot.shop import load_shop
 from catalog.morphology import Morphology
+from config.settings import ConfigError
+from config.shop import load_shop
 from knowledge.file import default_knowledge_file, load_knowledge
 from knowledge.questions import group_questions
 from knowledge.search import KnowledgeBase

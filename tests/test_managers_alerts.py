@@ -14,10 +14,10 @@ import asyncpg
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from catalog.customer_details import DeliveryPoint, PointKind
-from catalog.order_model import OrderLine, PaymentMethod, Recipient
 from catalog.orders import place_order
 from catalog.texts import load_texts
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import OrderLine, PaymentMethod, Recipient
 from tests.fakes.sitniks import FakeSitniks
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot

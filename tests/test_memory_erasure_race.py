@@ -15,8 +15,8 @@ import pytest_asyncio
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from openai import AsyncOpenAI
 
-from agent.llm import CallContext, Llm
 from catalog.embeddings import Embed, openai_embed
+from llm.client import CallContext, Llm
 from memory.erase import forget_customer
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.summaries import weekly_summaries

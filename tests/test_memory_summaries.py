@@ -11,7 +11,7 @@ import asyncpg
 import pytest_asyncio
 from openai import AsyncOpenAI
 
-from agent.llm import Llm
+from llm.client import Llm
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.retrieve import memory_for_prompt
 from memory.summaries import weekly_summaries

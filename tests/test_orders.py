@@ -12,11 +12,11 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from catalog.customer_details import DeliveryPoint, PointKind
 from catalog.importer import import_file
-from catalog.order_model import OrderLine, OrderStatus, PaymentMethod, Recipient
 from catalog.orders import PlacedOrder, change_status, place_order
 from catalog.texts import Rejected, Text, Texts, load_texts
+from models.delivery import DeliveryPoint, PointKind
+from models.orders import OrderLine, OrderStatus, PaymentMethod, Recipient
 from storage.orders import orders_of_user
 
 DEMO = Path(str(resources.files("catalog") / "demo.yaml"))

@@ -6,7 +6,7 @@ import pytest
 
 from agent.prices import Backing, OutputCheck, Problem
 from agent.sales import load_prompts
-from bot.shop import load_shop
+from config.shop import load_shop
 
 SHOP = load_shop(None)
 SYSTEM, STAGES, _ = load_prompts(SHOP)

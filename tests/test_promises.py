@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 
 from agent.reply_shape import MAX_BUBBLES
-from bot.shop import load_shop
-from handlers.replies import utf16_len
+from config.shop import load_shop
+from outbound.replies import utf16_len
 from tests.fakes.telegram_limits import TEXT_LIMIT
 from tests.harness import Wire, running_bot
 from tests.pacing import too_fast

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.shop import load_shop
+from config.shop import load_shop
 from tests.fakes.openai_api import echo, last_user_text
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.harness import Wire, running_bot

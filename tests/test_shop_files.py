@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError
-from bot.shop import load_shop
 from catalog.texts import Text, load_texts
+from config.settings import ConfigError
+from config.shop import load_shop
 from knowledge.file import default_knowledge_file, load_knowledge
 from tests.test_process import run_cli
 
-SHIPPED = Path(str(resources.files("bot") / "shop.uk.yaml"))
+SHIPPED = Path(str(resources.files("config") / "shop.uk.yaml"))
 
 
 def test_a_shop_file_without_a_text_stops_the_bot_with_exit_2_naming_it(tmp_path: Path) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError
-from bot.shop import load_shop
 from catalog.texts import Text, load_texts
-from handlers.admin.texts import load_admin_texts
+from config.settings import ConfigError
+from config.shop import load_shop
 from memory.texts import load_texts as load_memory_texts
+from outbound.texts import load_admin_texts
 from tests.test_process import run_cli
 from tests.test_shop_files import SHIPPED
 
@@ -60,7 +60,7 @@ def test_the_shipped_texts_use_their_placeholders_freely(tmp_path: Path) -> None
 @pytest.mark.parametrize(("package", "load", "old", "new"), [
     ("catalog", load_texts, "Відділення №{number}", "Відділення №{номер}"),
     ("memory", load_memory_texts, "факти: {facts}", "факти: {клієнт}"),
-    ("handlers.admin", load_admin_texts, "Причина: {reason}", "Причина: {клієнт}"),
+    ("outbound", load_admin_texts, "Причина: {reason}", "Причина: {клієнт}"),
 ])
 def test_the_other_text_files_are_checked_the_same_way(tmp_path: Path, package: str, load: object, old: str,
                                                        new: str) -> None:

@@ -8,7 +8,7 @@ import re
 
 import asyncpg
 
-from bot.logs import mask
+from config.logs import mask
 from tests.harness import Wire, running_bot
 from tests.test_sale import ORDER_STEPS, sales_script, talk
 

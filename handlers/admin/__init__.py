@@ -10,15 +10,15 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
 
-from bot.settings import Settings
-from handlers.admin.desk import ManagersDesk
+from config.settings import Settings
 from handlers.admin.filters import IsAdmin
 from handlers.admin.handoff import handoff_router
 from handlers.admin.orders import orders_router
 from handlers.admin.questions import questions_router
 from handlers.admin.stats import stats_router
 from handlers.admin.status import status_router
-from handlers.admin.texts import AdminTexts, Text
+from outbound.desk import ManagersDesk
+from outbound.texts import AdminTexts, Text
 
 log = structlog.get_logger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.settings import Settings
-from handlers.admin.desk import ManagersDesk
+from config.settings import Settings
+from outbound.desk import ManagersDesk
 
 
 class IsAdmin(Filter):

@@ -13,14 +13,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 from langgraph.graph.state import CompiledStateGraph
 
-from bot.shop import Shop
-from handlers.admin.cards import TAKE, customer_name
+from config.shop import Shop
 from handlers.admin.filters import InManagersChat
 from handlers.admin.handoffs import Handoffs
-from handlers.admin.texts import AdminTexts, Text
 from handlers.buttons import button_id, refused
-from handlers.business.accounts import BusinessAccounts
 from handlers.said import described
+from outbound.business_accounts import BusinessAccounts
+from outbound.managers_cards import TAKE, customer_name
+from outbound.texts import AdminTexts, Text
 from storage import handoffs
 from storage.customers import mark_blocked
 

@@ -14,9 +14,9 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agent.graph import Escalation, EscalationKind
 from agent.state import session_snapshot
-from handlers.admin.cards import customer_name, escalation_card
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.texts import AdminTexts, Text
+from outbound.desk import ManagersDesk
+from outbound.managers_cards import customer_name, escalation_card
+from outbound.texts import AdminTexts, Text
 from storage import handoffs, managers_chat
 
 log = structlog.get_logger(__name__)

@@ -12,16 +12,16 @@ from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from bot.settings import Settings
-from bot.shop import Shop
-from catalog.order_model import OrderStatus
 from catalog.orders import change_status
 from catalog.texts import Rejected, Texts
-from handlers.admin.cards import CANCEL, PAID, customer_name, money, order_card
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.texts import AdminTexts, Text
+from config.settings import Settings
+from config.shop import Shop
 from handlers.buttons import button_id, refused
-from handlers.replies import send_text
+from models.orders import OrderStatus
+from outbound.desk import ManagersDesk
+from outbound.managers_cards import CANCEL, PAID, customer_name, money, order_card
+from outbound.replies import send_text
+from outbound.texts import AdminTexts, Text
 from storage import handoffs
 from storage.admin_stats import orders_of_day
 from storage.orders import fetch_order

@@ -10,10 +10,10 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from handlers.admin.texts import AdminTexts, Text
-from handlers.replies import send_text
 from knowledge.questions import group_questions
 from knowledge.search import KnowledgeBase
+from outbound.replies import send_text
+from outbound.texts import AdminTexts, Text
 from storage.questions import unanswered_since
 
 WEEK = timedelta(days=7)

@@ -12,9 +12,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from matplotlib.figure import Figure  # a bare Figure renders PNG with Agg: no pyplot, no display, no global state
 
-from bot.settings import Settings
-from handlers.admin.cards import money
-from handlers.admin.texts import AdminTexts, Text
+from config.settings import Settings
+from outbound.managers_cards import money
+from outbound.texts import AdminTexts, Text
 from storage.admin_stats import Day, daily
 
 DEFAULT_DAYS = 14

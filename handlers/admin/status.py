@@ -11,12 +11,12 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.settings import Settings
-from handlers.admin.cards import money
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.managers_chat import ManagersChat
-from handlers.admin.texts import AdminTexts, Text
-from handlers.replies import send_text
+from config.settings import Settings
+from outbound.desk import ManagersDesk
+from outbound.managers_cards import money
+from outbound.managers_chat import ManagersChat
+from outbound.replies import send_text
+from outbound.texts import AdminTexts, Text
 from storage.admin_stats import Health, health
 from storage.job_runs import latest_runs
 

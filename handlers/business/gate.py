@@ -14,13 +14,13 @@ import structlog
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
-from bot.settings import Settings
-from bot.shop import Shop
+from config.settings import Settings
+from config.shop import Shop
 from handlers.admin.handoffs import Handoffs
-from handlers.business.accounts import BusinessAccounts
-from handlers.business.outbound import BusinessChatClosed
 from handlers.customers import HANDOFF_OPEN
 from handlers.said import described
+from outbound.business_accounts import BusinessAccounts
+from outbound.through_connection import BusinessChatClosed
 from storage import business
 from storage.business import BusinessChat
 from storage.customers import add_message

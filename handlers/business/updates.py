@@ -18,12 +18,12 @@ import structlog
 from aiogram import BaseMiddleware, Dispatcher, Router
 from aiogram.types import BusinessConnection, Message, TelegramObject, Update
 
-from bot.settings import Settings
-from bot.shop import Shop
-from handlers.admin.texts import AdminTexts, Text
-from handlers.business.accounts import BusinessAccounts
+from config.settings import Settings
+from config.shop import Shop
 from handlers.business.gate import may_answer
 from handlers.said import described
+from outbound.business_accounts import BusinessAccounts
+from outbound.texts import AdminTexts, Text
 from storage import handoffs
 
 log = structlog.get_logger(__name__)

@@ -1,6 +1,6 @@
 """`python -m bot catalog import FILE [--sheet NAME] [--deactivate-missing] | export FILE | demo | sync-crm`.
 
-The work lives in `catalog.commands`, imported only when the command runs: its drivers and the LLM client take
+The work lives in `bot.catalog_commands`, imported only when the command runs: its drivers and the LLM client take
 a while to import, and `--help` or a configuration error should answer at once.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.settings import Settings
+from config.settings import Settings
 
 
 def catalog_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +26,6 @@ def catalog_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def catalog(settings: Settings, args: argparse.Namespace) -> None:
-    from catalog.commands import run_catalog
+    from bot.catalog_commands import run_catalog
 
     await run_catalog(settings, args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from agent.llm import CallContext, Llm
+from llm.client import CallContext, Llm
 
 
 class Transcriber:

@@ -8,8 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from catalog.order_model import Order
-from handlers.admin.texts import AdminTexts, Text
+from models.orders import Order
+from outbound.texts import AdminTexts, Text
 from storage import handoffs
 
 TAKE = "handoff:take"

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.templates import Templates, read_templates
+from config.templates import Templates, read_templates
 
 
 class Text(StrEnum):
@@ -108,4 +108,4 @@ class AdminTexts(Templates[Text]):
 
 
 def load_admin_texts(path: Path | None = None) -> AdminTexts:
-    return AdminTexts(read_templates(path, resources.files("handlers.admin") / "texts.uk.yaml", Text))
+    return AdminTexts(read_templates(path, resources.files("outbound") / "texts.uk.yaml", Text))

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.logs import mask
-from bot.names import MASK, PERSONAL_KEYS, name_words, names_pattern
+from config.logs import mask
+from config.names import MASK, PERSONAL_KEYS, name_words, names_pattern
 
 
 def personal_words(*sources: Mapping[str, Any] | str | None) -> set[str]:
@@ -43,7 +43,7 @@ def words_in_tool_calls(output: Any) -> set[str]:
 
 
 def hide(value: Any, words: Iterable[str] = ()) -> Any:
-    """A copy of a JSON-like value with every string masked (`bot.logs.mask`), personal fields replaced by '***'
+    """A copy of a JSON-like value with every string masked (`config.logs.mask`), personal fields replaced by '***'
     and the given words (with their Ukrainian endings: "Оксана" also hides "Оксано") masked wherever they occur.
     A string holding JSON (tool arguments and results) is masked as JSON. A string met twice (one turn's calls
     repeat the dialog) is masked once."""

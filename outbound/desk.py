@@ -20,12 +20,17 @@ import asyncpg
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import (
-    TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat, TelegramNetworkError, TelegramNotFound,
-    TelegramRetryAfter, TelegramServerError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters
 
-from handlers.admin.managers_chat import ManagersChat
+from outbound.managers_chat import ManagersChat
 from storage import handoffs
 from storage.handoffs import Outgoing
 

@@ -10,7 +10,7 @@ import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from handlers.admin.texts import AdminTexts, Text
+from outbound.texts import AdminTexts, Text
 from storage import managers_chat
 
 log = structlog.get_logger(__name__)

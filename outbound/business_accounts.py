@@ -15,8 +15,8 @@ import structlog
 from aiogram import Bot
 from aiogram.types import BusinessConnection, Message
 
-from handlers.admin.desk import ManagersDesk
-from handlers.admin.texts import AdminTexts, Text
+from outbound.desk import ManagersDesk
+from outbound.texts import AdminTexts, Text
 from storage import business, handoffs
 from storage.business import BusinessChat, Connection
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.settings import Settings
+from config.settings import Settings
 from knowledge.file import load_knowledge
 
 

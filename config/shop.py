@@ -13,9 +13,8 @@ from typing import Any
 
 import structlog
 
-from agent.llm import Price
-from bot.settings import ConfigError
-from bot.templates import FORMAT_ERRORS, check_placeholders, read_shop_file, shipped_placeholders
+from config.settings import ConfigError
+from config.templates import FORMAT_ERRORS, check_placeholders, read_shop_file, shipped_placeholders
 
 REQUIRED_TEXTS = (
     "greeting", "llm_unavailable", "too_long", "unsupported_media", "payment_options", "payment_thanks",
@@ -36,6 +35,16 @@ ALWAYS = ("persona", "shop")  # every text and follow-up may name the assistant 
 REQUISITES = ("order", "amount")  # agent/sales.py fills the requisites with the order number and the sum in грн
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per one million tokens; `cached_input` for prompt tokens served from the provider's prompt cache (None:
+    the provider gives no discount, they cost `input`)."""
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ class Shop:
 
 
 def load_shop(path: Path | None) -> Shop:
-    source = path or resources.files("bot") / "shop.uk.yaml"
+    source = path or resources.files("config") / "shop.uk.yaml"
     data = read_shop_file(source, "SHOP_FILE")
     if not isinstance(data, dict):
         raise ConfigError(f"SHOP_FILE: {source} must be a mapping of settings")
@@ -83,7 +92,7 @@ def load_shop(path: Path | None) -> Shop:
     for key in ("shop_name", "persona_name"):
         if not str(data.get(key) or "").strip():
             raise ConfigError(f"SHOP_FILE: '{key}' is missing in {source}")
-    shipped = shipped_placeholders(read_shop_file(resources.files("bot") / "shop.uk.yaml", "SHOP_FILE")["texts"])
+    shipped = shipped_placeholders(read_shop_file(resources.files("config") / "shop.uk.yaml", "SHOP_FILE")["texts"])
     for key, text in texts.items():
         check_placeholders(f"SHOP_FILE: {source}", str(key), str(text), {*ALWAYS, *shipped.get(str(key), ())})
     return Shop(

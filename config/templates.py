@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 import yaml
 
-from bot.settings import ConfigError
+from config.settings import ConfigError
 
 Name = TypeVar("Name", bound=StrEnum)
 FORMAT_ERRORS = (KeyError, IndexError, ValueError, AttributeError)  # what str.format raises for a bad placeholder

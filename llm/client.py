@@ -17,9 +17,10 @@ import structlog
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion
 
-from agent.privacy import hide, personal_words, words_in_tool_calls
-from agent.tracing import TurnTraces, input_snapshot, masked, snapshot
-from bot.names import add_customer_words
+from config.names import add_customer_words
+from config.shop import Price
+from llm.privacy import hide, personal_words, words_in_tool_calls
+from llm.tracing import TurnTraces, input_snapshot, masked, snapshot
 from storage.traces import LlmCall, record_llm_call, recorded_names, rewrite_snapshots
 
 log = structlog.get_logger(__name__)
@@ -68,16 +69,6 @@ def not_an_answer(completion: ChatCompletion, structured: bool,
     if readable is not None and not readable(content):
         return "wrong_shape"
     return None
-
-
-@dataclass(frozen=True)
-class Price:
-    """USD per one million tokens; `cached_input` for prompt tokens served from the provider's prompt cache (None:
-    the provider gives no discount, they cost `input`)."""
-
-    input: Decimal
-    output: Decimal
-    cached_input: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a model call's trace row keeps, and the rows of one dialog turn held until the turn closes.
 
 A trace keeps enough to debug a call: the versioned static prompt only as its version and a hash (it is the same
-text for every call), the rest of the prompt and the answer trimmed, and no personal data (`agent.privacy.hide`)."""
+text for every call), the rest of the prompt and the answer trimmed, and no personal data (`llm.privacy.hide`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from agent.privacy import hide, personal_words, words_in_tool_calls
+from llm.privacy import hide, personal_words, words_in_tool_calls
 from storage.traces import LlmCall
 
 _SNAPSHOT_CHARS = 4000
@@ -45,7 +45,7 @@ def _digest(texts: tuple[str, ...]) -> str:
 
 
 def masked(calls: list[LlmCall], words: set[str]) -> list[LlmCall]:
-    """The calls with their prompt messages and answers masked (`agent.privacy.hide` with `words`), all with one
+    """The calls with their prompt messages and answers masked (`llm.privacy.hide` with `words`), all with one
     pattern; the prompt's version and hash stay as they are."""
     hidden = hide([[c.input_snapshot.get("messages"), c.output_snapshot] for c in calls], words)
     return [replace(c, input_snapshot={**c.input_snapshot, "messages": inp}, output_snapshot=out)
@@ -60,7 +60,7 @@ class TurnTraces:
     the inbox replays that turn, whose calls are traced then."""
 
     calls: list[LlmCall] = field(default_factory=list)
-    words: set[str] = field(default_factory=set)  # names and cities known when each call ended (agent.privacy)
+    words: set[str] = field(default_factory=set)  # names and cities known when each call ended (llm.privacy)
 
     def add(self, call: LlmCall, customer: Mapping[str, Any] | None) -> None:
         """Keep `call`; the dialog's `customer` details as they are now and the names the model passed to tools in
@@ -70,5 +70,5 @@ class TurnTraces:
 
     def masked(self, *known: Mapping[str, Any] | str | None) -> list[LlmCall]:
         """The rows to store, masked with the words seen so far and those of `known` (the dialog's customer at the
-        turn's end, the Telegram name: see agent.privacy.personal_words)."""
+        turn's end, the Telegram name: see llm.privacy.personal_words)."""
         return masked(self.calls, self.words | personal_words(*known)) if self.calls else []

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from catalog.customer_details import DeliveryPoint
+from models.delivery import DeliveryPoint
 
 
 class OrderStatus(StrEnum):

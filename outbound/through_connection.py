@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from handlers.business.accounts import BusinessAccounts
+from outbound.business_accounts import BusinessAccounts
 
 # Telegram's answers to a send through a connection that is gone or may not be used (the errors of
 # invokeWithBusinessConnection, https://core.telegram.org/api/bots/connected-business-bots).

@@ -2,7 +2,7 @@
 
 Library loggers (aiogram, apscheduler, asyncpg) go through the same processors, so their lines are masked too:
 phones, tokens, keys and branch numbers (`mask`), then the serving turn's customer names and the personal fields
-(`bot.names.mask_names`), exception tracebacks included.
+(`config.names.mask_names`), exception tracebacks included.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 
-from bot.names import mask_names
+from config.names import mask_names
 
 _SECRETS = [
     (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "<bot-token>"),

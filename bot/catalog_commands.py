@@ -14,10 +14,10 @@ from pathlib import Path
 import asyncpg
 from tqdm import tqdm
 
-from bot.settings import Settings
 from catalog.files import FileRejected, write_file
 from catalog.importer import ImportReport, Progress, import_file
 from catalog.texts import Text, Texts, load_texts
+from config.settings import Settings
 from storage.database import DatabaseTarget, connect, open_pool, parse_target, start_embedded
 from storage.migrate import migrate
 from storage.products import load_products

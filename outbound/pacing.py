@@ -11,7 +11,13 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import (
-    CopyMessage, ForwardMessage, SendDocument, SendMediaGroup, SendMessage, SendPhoto, TelegramMethod,
+    CopyMessage,
+    ForwardMessage,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
 

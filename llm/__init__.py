@@ -1,0 +1,1 @@
+"""The model client: calls, retries, traces, costs, transcription."""

@@ -1,0 +1,1 @@
+"""Everything the bot sends: texts, pacing, the managers' queue and cards, Business connections."""
