@@ -38,27 +38,48 @@ async def record_llm_call(conn: asyncpg.Connection, call: LlmCall) -> None:
     await record_llm_calls(conn, [call])
 
 
-async def record_llm_calls(conn: asyncpg.Connection, calls: Sequence[LlmCall]) -> None:
-    """Store several traces and their usage lines, two pipelined statements whatever their number (call it inside
-    the caller's transaction); characters Postgres refuses are removed from the snapshots."""
-    if not calls:
-        return
-    await conn.executemany(
-        """INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
-                                   status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
-                                   tokens_cached)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
-        [(c.session_id, c.trace_id, c.node_name, c.state_name, clean(c.input_snapshot)[0],
-          clean(c.output_snapshot)[0], c.status, c.error_category, c.latency_ms, c.tokens_in, c.tokens_out, c.cost,
-          c.model_name, c.tokens_cached) for c in calls],
-    )
-    used = [c for c in calls if c.tokens_in or c.tokens_out]
-    if used:
-        await conn.executemany(
-            """INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            [(c.user_id, c.model_name, c.tokens_in, c.tokens_out, c.cost, c.tokens_cached) for c in used],
-        )
+# Insert parallel arrays of traces (parameters $n…$n+13, see `trace_arrays`) and their usage lines, as two
+# data-modifying CTEs: a caller's statement embeds them, so a turn's answer and traces are one round trip.
+def traces_cte(first: int) -> str:
+    """The `traces AS (…), usage AS (…)` CTEs reading `trace_arrays` as parameters $first … $first+14."""
+    p = [f"${first + i}" for i in range(15)]
+    return f"""traces AS (
+        INSERT INTO llm_traces (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot,
+                                status, error_category, latency_ms, tokens_in, tokens_out, cost, model_name,
+                                tokens_cached)
+        SELECT t.session_id, t.trace_id, t.node_name, t.state_name, t.input_snapshot, t.output_snapshot,
+               t.status::llm_trace_status, t.error_category::llm_error_category, t.latency_ms, t.tokens_in,
+               t.tokens_out, t.cost, t.model_name, t.tokens_cached
+        FROM unnest({p[0]}::text[], {p[1]}::uuid[], {p[2]}::text[], {p[3]}::text[], {p[4]}::jsonb[],
+                    {p[5]}::jsonb[], {p[6]}::text[], {p[7]}::text[], {p[8]}::float8[], {p[9]}::int[],
+                    {p[10]}::int[], {p[11]}::numeric[], {p[12]}::text[], {p[13]}::int[])
+             AS t (session_id, trace_id, node_name, state_name, input_snapshot, output_snapshot, status,
+                   error_category, latency_ms, tokens_in, tokens_out, cost, model_name, tokens_cached)),
+    usage AS (
+        INSERT INTO llm_usage (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
+        SELECT u.user_id, u.model, u.tokens_in, u.tokens_out, u.cost, u.tokens_cached
+        FROM unnest({p[14]}::bigint[], {p[12]}::text[], {p[9]}::int[], {p[10]}::int[], {p[11]}::numeric[],
+                    {p[13]}::int[]) AS u (user_id, model, tokens_in, tokens_out, cost, tokens_cached)
+        WHERE u.tokens_in > 0 OR u.tokens_out > 0)"""
+
+
+def trace_arrays(calls: Sequence[LlmCall]) -> list[list[Any]]:
+    """The calls as the 15 parallel arrays `traces_cte` reads; characters Postgres refuses are removed from the
+    snapshots."""
+    columns: list[list[Any]] = [[] for _ in range(15)]
+    for c in calls:
+        row = (c.session_id, c.trace_id, c.node_name, c.state_name, clean(c.input_snapshot)[0],
+               clean(c.output_snapshot)[0], c.status, c.error_category, c.latency_ms, c.tokens_in, c.tokens_out,
+               c.cost, c.model_name, c.tokens_cached, c.user_id)
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
+
+
+async def record_llm_calls(db: asyncpg.Pool | asyncpg.Connection, calls: Sequence[LlmCall]) -> None:
+    """Store several traces and their usage lines in one statement (one transaction of its own, or the caller's)."""
+    if calls:
+        await db.execute(f"WITH {traces_cte(1)} SELECT 1", *trace_arrays(calls))
 
 
 async def rewrite_snapshots(db: asyncpg.Pool | asyncpg.Connection, trace_id: UUID,

@@ -9,10 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from storage.customers import add_message, save_session_state
 from storage.sanitize import clean_text
-from storage.traces import LlmCall, record_llm_calls
-
+from storage.traces import LlmCall, record_llm_calls, trace_arrays, traces_cte
 
 # The dialog's own model calls: a turn is one trace_id of these (other calls, a transcription say, are not turns).
 DIALOG_NODES = ("sales", "vision")
@@ -55,16 +53,22 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
 
 async def close_turn(pool: asyncpg.Pool, session_id: str, user_id: str, answer: str, update_id: int,
                      state: dict[str, Any], traces: Sequence[LlmCall] = ()) -> None:
-    """Store the turn's answer, the session's new state (`agent_sessions.state`) and the traces of the turn's model
-    calls (already masked) in one transaction."""
-    async with pool.acquire() as conn, conn.transaction():
-        await add_message(conn, session_id, user_id, "assistant", answer, update_id)
-        await save_session_state(conn, session_id, state)
-        await record_llm_calls(conn, traces)
+    """Store the turn's answer (a replayed turn's once), the session's new state (`agent_sessions.state`) and the
+    traces of the turn's model calls (already masked) and their usage lines: one statement, one transaction."""
+    await pool.execute(
+        f"""WITH answer AS (
+                INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
+                VALUES ($1, $2, 'assistant', $3, '{{}}', $4)
+                ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING),
+            session AS (
+                INSERT INTO agent_sessions (session_id, state) VALUES ($1, $5)
+                ON CONFLICT (session_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()),
+            {traces_cte(6)}
+            SELECT 1""",
+        session_id, user_id, clean_text(answer), update_id, state, *trace_arrays(traces),
+    )
 
 
 async def store_traces(pool: asyncpg.Pool, traces: Sequence[LlmCall]) -> None:
     """Store a turn's traces (already masked) when the turn ends without closing: the model was down."""
-    if traces:
-        async with pool.acquire() as conn, conn.transaction():
-            await record_llm_calls(conn, traces)
+    await record_llm_calls(pool, traces)
