@@ -119,7 +119,9 @@ class Settings(BaseSettings):
 
     # conversation flow
     burst_window: Duration = timedelta(seconds=1.5)
-    max_concurrent_turns: int = Field(default=50, ge=1)
+    # Turns in flight ≈ active conversations × model latency / (think time + model latency): 1,000 parents writing
+    # every 5-20 s with a 3 s model keep ~200 turns waiting on the model at once (bench.load).
+    max_concurrent_turns: int = Field(default=300, ge=1)
     max_message_length: int = Field(default=4000, ge=100)
     llm_turns_per_hour: int = Field(default=60, ge=1)
     llm_retry_delay: Duration = timedelta(seconds=30)  # a turn the model could not answer is retried after this

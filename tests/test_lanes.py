@@ -59,3 +59,19 @@ async def test_three_messages_typed_within_the_window_become_one_turn(wire: Wire
     assert len(wire.openai.requests_for("reply")) == 1
     stored = await db.fetch("SELECT role FROM messages WHERE session_id = $1 ORDER BY id", str(chat))
     assert [r["role"] for r in stored] == ["user", "user", "user", "assistant"]
+
+
+async def test_turns_beyond_max_concurrent_turns_wait_for_a_free_place_and_are_all_answered(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chats = [705, 706, 707, 708]
+    wire.openai.gate.clear()  # the model holds every answer: the turns that got a place stay in flight
+    async with running_bot(wire, max_concurrent_turns=2) as bot:
+        updates = [wire.telegram.send(chat, f"Питання з чату {chat}") for chat in chats]
+        await wire.openai.wait_for_requests(2)
+        await wire.telegram.wait_for(lambda: all(bot.lanes.is_queued(u) for u in updates))
+        await asyncio.sleep(0.2)  # time for a third turn to reach the model, were it let through
+        assert len(wire.openai.requests_for("reply")) == 2
+        wire.openai.gate.set()
+        for chat in chats:
+            assert await wire.telegram.wait_for_messages(chat, 1) == [f"Відповідь на: Питання з чату {chat}"]
