@@ -10,6 +10,9 @@ What the real API refuses, it refuses here too, with its codes and texts (tests/
 token (401), text or captions over their limits, bad HTML, callback data over 64 bytes, a second getUpdates poller
 (409 for the older one), editing a message to the same content, topics in a group that is not a forum, a chat that
 is gone (400 chat not found) or that blocked the bot (403).
+This module holds the state, what a test does and the dispatch of a call; what Telegram delivers (updates and
+getUpdates) is in tests/fakes/telegram_updates.py, what it answers to what the bot sends in
+tests/fakes/telegram_answers.py.
 """
 
 from __future__ import annotations
@@ -25,17 +28,12 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.server import LocalServer
-from tests.fakes.telegram_business import BOT_USER, BusinessAccount
+from tests.fakes.telegram_answers import BOT_ID, Answers
+from tests.fakes.telegram_business import BusinessAccount
 from tests.fakes.telegram_customers import CustomerKinds
-from tests.fakes.telegram_limits import (
-    BLOCKED, CHAT_NOT_FOUND, CONFLICT, EDIT_NOT_FOUND, KICKED, NOT_A_FORUM, NOT_MODIFIED, Refused, check_outgoing,
-)
+from tests.fakes.telegram_limits import CONFLICT, Refused
+from tests.fakes.telegram_updates import Updates
 
-BOT_ID = BOT_USER["id"]
-# Telegram numbers updates per bot, not per connection: tests sharing a module's database never reuse an id.
-_UPDATE_IDS = itertools.count(1000)
-# What a copy carries over from the original (copyMessage copies any message's content, not its origin).
-_CONTENT = ("text", "caption", "photo", "document", "voice", "video_note", "sticker", "contact")
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes a bot may download through getFile (Bot API, getFile)
 TOKEN = f"{BOT_ID}:AAF4k3T0k3nF0rT3st1ngTh3MirtB0tXYZ"
 
@@ -47,7 +45,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
+class FakeTelegram(Updates, Answers, BusinessAccount, CustomerKinds, LocalServer):
     def __init__(self, refusals: list[str] | None = None) -> None:
         """`refusals`: where what this fake refuses is written down (shared with the other fakes of a test)."""
         super().__init__()
@@ -86,61 +84,9 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
 
     # --- what a test does --------------------------------------------------------------------------------------
 
-    def send(self, chat_id: int, text: str | None = None, *, update_id: int | None = None,
-             photo: str | None = None, caption: str | None = None, first_name: str = "Оксана",
-             last_name: str | None = None, username: str | None = "oksana_mama", chat_type: str = "private",
-             from_id: int | None = None, reply_to: int | None = None, thread_id: int | None = None,
-             extra: dict[str, Any] | None = None) -> int:
-        """A customer writes to the bot (or, with `from_id`, someone writes in a group); returns the update_id.
-        `reply_to` is the id of a message in the same chat this one answers; `thread_id` a forum topic; `extra`
-        more fields of the Message (a document, a contact, media_group_id…)."""
-        chat: dict[str, Any] = ({"id": chat_id, "type": chat_type, "first_name": first_name} if chat_type == "private"
-                                else {"id": chat_id, "type": chat_type, "title": "Менеджери MIRT",
-                                      "is_forum": chat_id in self.forums or None})
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-            "from": {"id": from_id or chat_id, "is_bot": False, "first_name": first_name, "username": username,
-                     "language_code": "uk"},
-        }
-        if last_name is not None:
-            message["from"]["last_name"] = last_name
-        if reply_to is not None:
-            message["reply_to_message"] = self._messages[(chat_id, reply_to)]
-        if thread_id is not None:
-            message["message_thread_id"] = thread_id
-            message["is_topic_message"] = True
-        if text is not None:
-            message["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        if photo is not None:
-            self.files[photo] = self.files.get(photo, b"\x89PNG fake photo " + photo.encode())
-            message["photo"] = [{"file_id": photo, "file_unique_id": f"u-{photo}", "width": 800, "height": 800,
-                                 "file_size": len(self.files[photo])}]
-            if caption:
-                message["caption"] = caption
-        message.update(extra or {})
-        self._messages[(chat_id, message["message_id"])] = {k: v for k, v in message.items() if k != "reply_to_message"}
-        self.last_incoming[chat_id] = message["message_id"]
-        return self.deliver({"message": message}, update_id=update_id)
-
-    def press(self, chat_id: int, user_id: int, message_id: int, data: str, first_name: str = "Олена") -> int:
-        """Someone presses an inline button with `data` on the bot's message `message_id` in `chat_id`."""
-        return self.deliver({"callback_query": {
-            "id": f"press-{next(self._message_ids)}", "chat_instance": "ci", "data": data,
-            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
-            "message": self._messages[(chat_id, message_id)]}})
-
     def messages_in(self, chat_id: int) -> list[dict[str, Any]]:
         """Every message the bot put into this chat (sent, copied, edited in place), as Telegram holds it."""
         return [m for (c, _), m in self._messages.items() if c == chat_id and m["from"]["id"] == BOT_ID]
-
-    def deliver(self, update: dict[str, Any], update_id: int | None = None) -> int:
-        update_id = update_id if update_id is not None else next(_UPDATE_IDS)
-        self._updates.append({"update_id": update_id, **update})
-        self._notify()
-        return update_id
 
     def fail(self, method: str, status: int, description: str, times: int = 1, **parameters: Any) -> None:
         """The next `times` calls of `method` answer with this error."""
@@ -259,100 +205,6 @@ class FakeTelegram(BusinessAccount, CustomerKinds, LocalServer):
             if isinstance(value, str) and value.startswith("attach://"):
                 params[key] = params.pop(value.removeprefix("attach://"))
         return params
-
-    def _refuse(self, method: str, params: dict[str, Any]) -> None:
-        """Raise Refused when the real Bot API would refuse this call."""
-        chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
-        if chat_id in self.gone:
-            raise Refused(400, CHAT_NOT_FOUND)
-        if chat_id in self.blocked and method.startswith(("send", "copy", "forward")):
-            raise Refused(403, BLOCKED if chat_id > 0 else KICKED)
-        check_outgoing(method, params)
-        if method == "createForumTopic" and chat_id not in self.forums:
-            raise Refused(400, NOT_A_FORUM)
-        if method == "editMessageText":
-            message = self._messages.get((chat_id or 0, int(params.get("message_id") or 0)))
-            if message is None:
-                raise Refused(400, EDIT_NOT_FOUND)
-            if message.get("text") == params["text"] and message.get("reply_markup") == params.get("reply_markup"):
-                raise Refused(400, NOT_MODIFIED)
-
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """The updates from `offset` on, waiting up to `timeout` for one; None when a newer getUpdates call took
-        over (Telegram answers the older one 409 Conflict)."""
-        poll = self._current_poll = next(self._polls)
-        async with self._changed:
-            self._changed.notify_all()  # an older call still waiting is now superseded
-        offset = int(params.get("offset") or 0)
-        if offset:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        timeout = float(params.get("timeout") or 0)
-        if not self._updates and timeout:
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait_for(
-                        lambda: bool(self._updates) or self._closing or self._current_poll != poll), timeout)
-                except TimeoutError:
-                    return []
-        if self._current_poll != poll:
-            return None
-        allowed = params.get("allowed_updates")
-        if allowed:  # Telegram does not deliver update types the bot did not ask for
-            self._updates = [u for u in self._updates if next(k for k in u if k != "update_id") in allowed]
-        return sorted(self._updates, key=lambda u: u["update_id"])[: int(params.get("limit") or 100)]
-
-    def _result(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return BOT_USER
-        if method in {"sendMessage", "sendPhoto", "copyMessage", "forwardMessage"}:
-            chat_id = int(params["chat_id"])
-            message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                       "from": {"id": BOT_ID, "is_bot": True, "first_name": "MIRT"}}
-            if method == "copyMessage":  # the copy has the original's content, without saying where it came from
-                original = self._messages[(int(params["from_chat_id"]), int(params["message_id"]))]
-                message.update({k: original[k] for k in _CONTENT if k in original})
-                if "text" in original or "caption" in original:
-                    self._delivered.setdefault(chat_id, []).append(original.get("text") or original["caption"])
-            for key in ("text", "reply_markup", "message_thread_id", "caption"):
-                if key in params:
-                    message[key] = params[key]
-            if "inline_keyboard" not in (message.get("reply_markup") or {"inline_keyboard": []}):
-                message.pop("reply_markup")  # Message.reply_markup is only ever an inline keyboard (Bot API)
-            self._messages[(chat_id, message["message_id"])] = message
-            if params.get("business_connection_id"):
-                self._sent_for_account(message, params["business_connection_id"])
-            if method == "copyMessage":
-                return {"message_id": message["message_id"]}
-            return message
-        if method == "editMessageText":
-            message = self._messages[(int(params["chat_id"]), int(params["message_id"]))]
-            message["text"] = params["text"]
-            message.pop("reply_markup", None)
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
-            return message
-        if method == "getChat":
-            chat_id = int(params["chat_id"])
-            return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "accent_color_id": 0,
-                    "max_reaction_count": 11, "is_forum": chat_id in self.forums or None,
-                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                                            "premium_subscription": False, "gifts_from_channels": False}}
-        if method == "getBusinessConnection":
-            return self.business[params["business_connection_id"]]
-        if method == "createForumTopic":
-            return {"message_thread_id": next(self._threads), "name": params["name"], "icon_color": 7322096}
-        if method == "getFile":
-            file_id = params["file_id"]
-            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
-                    "file_path": f"files/{file_id}"}
-        return True
-
-    async def _file(self, request: web.Request) -> web.Response:
-        file_id = request.match_info["path"].removeprefix("files/")
-        if file_id not in self.files:
-            raise web.HTTPNotFound()
-        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
 
 def _int(value: Any) -> int | None:
