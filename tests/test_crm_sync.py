@@ -1,31 +1,28 @@
 """The CRM order sweep against the contract-faithful fake Sitniks and real Postgres, run with chosen times: the body
 the CRM accepts, retries and their backoff (capped), a timeout after the CRM did its work (with and without a working
-?externalId= filter), a lookup that fails, rejections, a refused key, held and poison rows, statuses by the shop's
-own list, shipping notices."""
+?externalId= filter), a lookup that fails; and the fixtures and helpers the other CRM tests share (a fake Sitniks per
+test, a sweep with chosen settings, an order placed, its outbox row, the managers' alerts).
+Rejections, a refused key, held and poison rows: tests/test_crm_refusals.py; statuses and shipping notices:
+tests/test_crm_statuses.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 import pytest_asyncio
-from structlog.testing import capture_logs
 
 from bot.app import make_bot
-from catalog.files import write_csv
-from catalog.importer import import_file
 from catalog.orders import place_order
 from catalog.texts import load_texts
 from config.shop import load_shop
 from crm.sync import CrmSync, crm_sweep, open_sitniks
 from models.delivery import DeliveryPoint, PointKind
 from models.orders import Order, OrderLine, PaymentMethod, Recipient
-from storage.products import load_products
 from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire
 
@@ -193,153 +190,3 @@ async def test_a_lookup_that_fails_is_a_retry_not_a_rejection(
     await sync.sweep(T0 + timedelta(seconds=30))
     row = await outbox(db, order)
     assert row["status"] == "created" and len(sitniks.orders) == 1 and len(sitniks.calls("POST", ORDERS)) == 1
-
-
-async def test_a_refused_body_fails_the_order_with_the_reason_and_alerts_the_managers_once(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
-) -> None:
-    order = await an_order(db, 3004)
-    await db.execute("UPDATE crm_orders SET order_data = jsonb_set(order_data, '{customer,name}', '\"Я\"') "
-                     "WHERE order_id = $1", order.id)  # a name the CRM refuses
-    sync = crm(wire, db, sitniks, stack)
-    for minutes in (0, 10, 60):
-        await sync.sweep(T0 + timedelta(minutes=minutes))
-    row = await outbox(db, order)
-    assert row["status"] == "failed" and "400" in row["error_message"] and "fullname" in row["error_message"]
-    assert len(sitniks.calls("POST", ORDERS)) == 1 and sitniks.orders == {}
-    [alert] = await alerts(db)
-    assert f"№{order.id}" in alert and "fullname" in alert
-
-
-async def test_a_refused_key_alerts_once_stops_trying_and_a_new_key_resumes(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
-) -> None:
-    order = await an_order(db, 3005)
-    wrong = crm(wire, db, sitniks, stack, sitniks_api_key="an-old-key")
-    for minutes in (0, 5, 60, 600):
-        await wrong.sweep(T0 + timedelta(minutes=minutes))
-    assert len(sitniks.requests) == 1  # no hammering: one refused request, then nothing
-    [alert] = await alerts(db)
-    assert "SITNIKS_API_KEY" in alert and "an-old-key" not in alert
-    assert (await outbox(db, order))["status"] == "queued"  # kept for when the key is fixed
-
-    await crm(wire, db, sitniks, stack).sweep(T0 + timedelta(minutes=601))
-    assert (await outbox(db, order))["status"] == "created" and len(sitniks.orders) == 1
-    assert len(await alerts(db)) == 1
-
-
-async def test_403_alerts_once_and_the_order_waits_for_the_longest_backoff(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
-) -> None:
-    order = await an_order(db, 3006)
-    sitniks.fail("POST", ORDERS, 403, times=2)
-    sync = crm(wire, db, sitniks, stack)
-    for minutes, posts in [(0, 1), (9, 1), (10, 2), (20, 3)]:
-        await sync.sweep(T0 + timedelta(minutes=minutes))
-        assert len(sitniks.calls("POST", ORDERS)) == posts
-    assert (await outbox(db, order))["status"] == "created" and len(sitniks.orders) == 1
-    [alert] = await alerts(db)
-    assert "403" in alert
-
-
-async def test_an_unmapped_size_holds_the_order_with_one_alert_until_the_catalog_maps_it(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    await map_variations(db, ids={"110-116": 8811})  # the shop mapped another size only
-    order = await an_order(db, 3007, mapped=False)
-    sync = crm(wire, db, sitniks, stack)
-    for seconds in (0, 10, 20):
-        await sync.sweep(T0 + timedelta(seconds=seconds))
-    row = await outbox(db, order)
-    assert row["status"] == "pending" and "122-128" in row["error_message"]
-    assert sitniks.calls("POST", ORDERS) == []  # not sent half-right
-    [alert] = await alerts(db)
-    assert "Сукня Анна" in alert and "122-128" in alert and f"№{order.id}" in alert
-
-    catalog = tmp_path / "catalog.csv"  # the shop exports, fills crm_variation_ids and imports the catalog
-    write_csv(catalog, await load_products(db, active_only=False))
-    text = catalog.read_text(encoding="utf-8").replace(",110-116:8811", ',"110-116:8811, 122-128:8812"')
-    catalog.write_text(text, encoding="utf-8")
-    assert (await import_file(db, catalog)).updated == 1
-    await sync.sweep(T0 + timedelta(seconds=30))
-    assert (await outbox(db, order))["status"] == "created"
-    [body] = sitniks.bodies.values()
-    assert body["products"][0]["productVariationId"] == 8812 and len(await alerts(db)) == 1
-
-
-async def test_a_poison_row_fails_with_one_alert_and_the_good_order_is_sent_in_the_same_sweep(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
-) -> None:
-    for external_id, data in [("poison-no-items", {"order_id": 901, "customer": {"name": "Петренко Оксана"}}),
-                              ("poison-unknown", {"order_id": 902, "items": [{"sku": "NO-SUCH", "size": "122-128",
-                                                                               "quantity": 1, "price": "10"}]})]:
-        await db.execute("INSERT INTO crm_orders (session_id, external_id, order_data, created_at) "
-                         "VALUES ('3008', $1, $2, now() - interval '1 minute')", external_id,
-                         {**data, "external_id": external_id})
-    good = await an_order(db, 3008)
-    sync = crm(wire, db, sitniks, stack)
-    counts = await sync.sweep(T0)
-    assert counts["orders_failed"] == 2 and counts["orders_created"] == 1
-    assert (await outbox(db, good))["status"] == "created" and len(sitniks.bodies) == 1
-    reasons = dict(await db.fetch("SELECT external_id, error_message FROM crm_orders WHERE status = 'failed'"))
-    assert "no items" in reasons["poison-no-items"] and "NO-SUCH" in reasons["poison-unknown"]
-    await sync.sweep(T0 + timedelta(minutes=5))
-    assert len(await alerts(db)) == 2 and any("poison-no-items" in a for a in await alerts(db))
-
-
-async def test_a_status_the_shop_renamed_still_maps_by_its_id_and_the_list_is_read_daily(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None  # noqa: F811
-) -> None:
-    order = await an_order(db, 3009)
-    sync = crm(wire, db, sitniks, stack)
-    await sync.sweep(T0)
-    await sync.sweep(T0 + timedelta(minutes=1))  # the first poll reads the shop's list and learns its ids
-    sitniks.rename_status(3, "Передано в Нову пошту")
-    crm_id = (await outbox(db, order))["crm_order_id"]
-    sitniks.set_order_status(crm_id, "Передано в Нову пошту")
-    await sync.sweep(T0 + timedelta(minutes=2))
-    row = await outbox(db, order)
-    assert row["status"] == "shipped" and row["metadata"]["crm_status"] == "Передано в Нову пошту"
-    assert len(sitniks.calls("GET", "/open-api/orders/statuses")) == 1
-    await crm(wire, db, sitniks, stack).sweep(T0 + timedelta(minutes=3))  # a restarted process: ids are kept
-    assert (await outbox(db, order))["status"] == "shipped"
-    sitniks.set_order_status(crm_id, "Отримано")
-    await sync.sweep(T0 + timedelta(days=1, minutes=2))
-    assert (await outbox(db, order))["status"] == "delivered"
-    assert len(sitniks.calls("GET", "/open-api/orders/statuses")) == 3  # the restart's, and a day later
-
-
-@pytest.mark.parametrize("place", [("npDelivery", "ttn"), ("ttn",), None])
-async def test_shipped_in_the_crm_tells_the_customer_once(
-    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, stack: AsyncExitStack, demo_catalog: None,  # noqa: F811
-    place: tuple[str, ...] | None,
-) -> None:
-    chat = {None: 3302, ("ttn",): 3303}.get(place, 3301)
-    ttn = "20450000000001" if place else None
-    sitniks.ttn_place = place or ("ttn",)
-    order = await an_order(db, chat)
-    sync = crm(wire, db, sitniks, stack)
-    await sync.sweep(T0)
-    crm_id = (await outbox(db, order))["crm_order_id"]
-    sitniks.set_order_status(crm_id, "Оплачено")
-    await sync.sweep(T0 + timedelta(minutes=1))
-    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order.id) == "paid"
-    sitniks.set_order_status(crm_id, "Відправлено", ttn=ttn)
-    with capture_logs() as logs:
-        for minutes in (2, 3, 4):
-            await sync.sweep(T0 + timedelta(minutes=minutes))
-    shop = load_shop(None)
-    expected = (shop.text("shipped", order=order.id, tracking=ttn) if ttn
-                else shop.text("shipped_without_tracking", order=order.id))
-    assert wire.telegram.sent_to(chat) == [expected]
-    row = await outbox(db, order)
-    assert row["status"] == "shipped" and row["metadata"]["crm_status"] == "Відправлено"
-    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order.id) == "shipped"
-    [keys] = [line for line in logs if line["event"] == "crm_shipped_order_keys"]  # once, at info
-    assert keys["log_level"] == "info" and "npDelivery" in keys["order"]
-    assert ("ttn" in keys[place[0] if len(place) == 2 else "order"]) if place else keys["tracking_found"] is False
-    assert "+380951234567" not in str(keys)
-    sitniks.set_order_status(crm_id, "Оплачено")  # a stale status never moves the order back
-    await sync.sweep(T0 + timedelta(minutes=5))
-    assert (await outbox(db, order))["status"] == "shipped"
