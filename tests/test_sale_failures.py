@@ -78,7 +78,6 @@ async def test_telegram_429_is_waited_out_and_403_marks_the_customer_blocked(wir
     assert await db.fetchval("SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = $1", update_id)
 
 
-
 async def test_a_long_reply_arrives_as_two_messages(wire: Wire, db: asyncpg.Pool) -> None:
     chat = 1108
     paragraphs = [f"Абзац {n}: " + " ".join(["м'який трикотаж"] * 24) for n in range(16)]  # ~6,000 characters
