@@ -27,7 +27,7 @@ from tests.fakes.sitniks import AI_MANAGER, HUMAN_MANAGER, FakeSitniks
 from tests.harness import Wire
 
 MANAGERS = -100555
-ORDERS, ORDER = "/open-api/orders", "/open-api/orders/{order_id}"
+ORDERS = "/open-api/orders"
 T0 = datetime.now(UTC)
 
 
