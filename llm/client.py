@@ -21,7 +21,7 @@ from config.names import add_customer_words
 from config.shop import Price
 from llm.privacy import hide, personal_words, words_in_tool_calls
 from llm.tracing import TurnTraces, input_snapshot, masked, snapshot
-from storage.traces import LlmCall, record_llm_call, recorded_names, rewrite_snapshots
+from storage.traces import UNANSWERED, LlmCall, record_llm_call, recorded_names, rewrite_snapshots
 
 log = structlog.get_logger(__name__)
 
@@ -134,7 +134,7 @@ class Llm:
                 options={"security": {"bearer_auth": True}})
         except openai.OpenAIError as exc:
             await self._trace(ctx, model, started, messages, {"error": f"{type(exc).__name__}: {exc}"}, "ERROR",
-                              "SYSTEM", 0, 0)
+                              UNANSWERED, 0, 0)
             if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
                 # Not an outage that passes by itself: someone has to change the key.
                 log.error("llm_key_refused", node=ctx.node_name, status=exc.status_code,
@@ -167,7 +167,7 @@ class Llm:
             result = await self._client.audio.transcriptions.create(model=model, file=(filename, audio))
         except openai.OpenAIError as exc:
             await self._trace(ctx, model, started, request, {"error": f"{type(exc).__name__}: {exc}"}, "ERROR",
-                              "SYSTEM", 0, 0)
+                              UNANSWERED, 0, 0)
             log.warning("llm_call_failed", node=ctx.node_name, error=type(exc).__name__)
             raise LlmUnavailable(str(exc)) from exc
         usage = getattr(result, "usage", None)

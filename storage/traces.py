@@ -12,6 +12,8 @@ import asyncpg
 
 from storage.sanitize import clean
 
+UNANSWERED = "SYSTEM"  # error_category of a call no answer came back to (an HTTP error, a timeout)
+
 
 @dataclass(frozen=True)
 class LlmCall:
@@ -22,7 +24,7 @@ class LlmCall:
     state_name: str | None
     model_name: str
     status: str  # SUCCESS / ERROR / BLOCKED / ESCALATED
-    error_category: str | None
+    error_category: str | None  # UNANSWERED, SAFETY, SCHEMA (llm.client)
     latency_ms: float
     tokens_in: int
     tokens_out: int

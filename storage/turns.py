@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 
 from storage.sanitize import clean_text
-from storage.traces import LlmCall, record_llm_calls, trace_arrays, traces_cte
+from storage.traces import UNANSWERED, LlmCall, record_llm_calls, trace_arrays, traces_cte
+
 
 # The dialog's own model calls: a turn is one trace_id of these (other calls, a transcription say, are not turns).
 DIALOG_NODES = ("sales", "vision")
@@ -19,7 +20,10 @@ DIALOG_NODES = ("sales", "vision")
 @dataclass(frozen=True)
 class TurnOpening:
     followups: list[tuple[int, str]]  # (message id, text) of follow-ups sent after the bot's last real reply
-    turns_last_hour: int  # the chat's turns that reached the model in the last hour (DIALOG_NODES' trace_ids)
+    # The chat's turns the model answered in the last hour (DIALOG_NODES' trace_ids with a call that got an answer):
+    # a try that failed for an outage (error_category UNANSWERED) is not the customer's turn, or a
+    # message retried through an outage would count once per try and end in the pause message.
+    turns_last_hour: int
     remembered: bool  # the customer has a memory profile: worth looking up for the prompt
 
 
@@ -43,10 +47,10 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                                                  AND NOT 'followup' = ANY(tags)), '-infinity')) AS followups,
                (SELECT count(DISTINCT trace_id) FROM llm_traces
                 WHERE session_id = $1 AND created_at > now() - interval '1 hour'
-                  AND node_name = ANY($5::text[])) AS turns,
+                  AND node_name = ANY($5::text[]) AND error_category IS DISTINCT FROM $7) AS turns,
                EXISTS (SELECT 1 FROM mirt_profiles WHERE user_id = $2) AS remembered""",
         session_id, user_id, [q[0] for q in questions], [clean_text(q[1]) for q in questions], list(DIALOG_NODES),
-        [q[2] for q in questions],
+        [q[2] for q in questions], UNANSWERED,
     )
     return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"])
 

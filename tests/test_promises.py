@@ -32,6 +32,21 @@ async def test_past_the_turns_per_hour_the_customer_gets_the_pause_message_and_t
         "Перше питання", "Друге питання"]
 
 
+async def test_a_turn_that_waited_out_a_model_outage_counts_once_against_the_turns_per_hour(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 4104
+    wire.openai.fail(500, times=6)  # two tries of the turn (each the SDK's call and its two retries) fail
+    async with running_bot(wire, llm_turns_per_hour="2", llm_retry_delay="0.1s"):
+        wire.telegram.send(chat, "Перше питання")
+        await wire.telegram.wait_for_messages(chat, 2)
+        wire.telegram.send(chat, "Друге питання")
+        await wire.telegram.wait_for_messages(chat, 3)
+    # The customer sent two messages in the hour: both answered, the outage's failed calls are not their turns.
+    assert wire.telegram.sent_to(chat) == [SHOP.text("llm_unavailable"), "Відповідь на: Перше питання",
+                                           "Відповідь на: Друге питання"]
+
+
 async def test_a_message_over_the_length_limit_gets_the_request_to_shorten_and_one_at_the_limit_an_answer(
     wire: Wire, db: asyncpg.Pool
 ) -> None:
