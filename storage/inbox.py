@@ -1,9 +1,10 @@
 """The durable update inbox: an update is stored before it is handled and marked when its turn is done.
 
-`attempts` is how many times an update was handed to a turn: once when it arrives (counted as it is stored) and
-once more each time a start replays it (counted as it is read for the replay). Only an update whose turn never
-finished is ever replayed, so a turn that finishes costs no statement for counting, and one that keeps crashing the
-process is given up after MAX_ATTEMPTS tries.
+`attempts` is how many times an update was the first in its chat to be handed to a turn: once when it arrives
+(counted as it is stored) and once more each time a start replays it as its chat's oldest unfinished update
+(counted as it is read for the replay). Only an update whose turn never finished is ever replayed, so a turn that
+finishes costs no statement for counting, and one that keeps crashing the process is given up after MAX_ATTEMPTS
+tries, while the messages queued behind it in its chat wait for their own.
 """
 
 from __future__ import annotations
@@ -83,10 +84,15 @@ async def give_up_exhausted(pool: asyncpg.Pool) -> list[int]:
 
 
 async def pending(pool: asyncpg.Pool) -> list[dict[str, Any]]:
-    """The updates whose turns never finished, oldest first, for a replay: each counted as one more attempt in the
-    same statement. Returns their payloads (Telegram's Update as JSON)."""
+    """The updates whose turns never finished, oldest first, for a replay. Each chat's oldest one, the first its
+    lane hands to a turn, is counted as one more attempt in the same statement; the ones behind it are counted
+    when they come first, so a message that waited behind a turn crashing every start is not given up with it.
+    Returns their payloads (Telegram's Update as JSON)."""
     rows = await pool.fetch(
-        """WITH replayed AS (
-               UPDATE update_inbox SET attempts = attempts + 1 WHERE handled_at IS NULL RETURNING update_id, payload)
-           SELECT payload FROM replayed ORDER BY update_id""")
+        """WITH first AS (
+               SELECT DISTINCT ON (chat_id) update_id FROM update_inbox WHERE handled_at IS NULL
+               ORDER BY chat_id, update_id),
+           counted AS (
+               UPDATE update_inbox SET attempts = attempts + 1 WHERE update_id IN (SELECT update_id FROM first))
+           SELECT payload FROM update_inbox WHERE handled_at IS NULL ORDER BY update_id""")
     return [r["payload"] for r in rows]

@@ -77,3 +77,27 @@ async def test_a_turn_that_never_finishes_is_given_up_after_max_attempts_and_the
         ["Є сукня на зріст 128?"] * inbox.MAX_ATTEMPTS + ["Ви ще тут?"])
     row = await db.fetchrow("SELECT handled_at, error FROM update_inbox WHERE update_id = $1", update_id)
     assert row["handled_at"] is not None and row["error"] == "gave up after repeated failures"
+
+
+async def test_a_message_queued_behind_a_turn_that_never_finishes_is_answered_once_that_turn_is_given_up(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 605
+    wire.openai.gate.clear()  # the first message's turn never finishes, as when it crashes the process every time
+    stuck = wire.telegram.send(chat, "Є сукня на зріст 128?")
+    async with running_bot(wire, shutdown_grace="0.1s"):
+        await wire.openai.wait_for_requests(1)
+        queued = wire.telegram.send(chat, "І ще: чи є рожева?")  # waits in the chat's lane behind the stuck turn
+        await wire.telegram.wait_for(lambda: any(  # acknowledged to Telegram: stored in the inbox
+            int(c.params.get("offset") or 0) > queued for c in wire.telegram.calls_of("getUpdates")))
+    for tries in range(2, inbox.MAX_ATTEMPTS + 1):  # the stuck message is replayed with the one behind it
+        async with running_bot(wire, shutdown_grace="0.1s"):
+            await wire.openai.wait_for_requests(tries)
+    wire.openai.gate.set()
+    async with running_bot(wire):  # the stuck one is given up; the one that never had a turn of its own is not
+        await wire.telegram.wait_for_messages(chat, 1)
+    assert wire.telegram.sent_to(chat) == ["Відповідь на: І ще: чи є рожева?"]
+    rows = {r["update_id"]: r for r in await db.fetch(
+        "SELECT update_id, handled_at, error FROM update_inbox WHERE chat_id = $1", chat)}
+    assert rows[stuck]["error"] == "gave up after repeated failures"
+    assert rows[queued]["handled_at"] is not None and rows[queued]["error"] is None
