@@ -26,8 +26,8 @@ def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> D
     dispatcher.update.outer_middleware(BusinessUpdates())  # before the inbox: see its doc
     dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes))
     customers = CustomerMiddleware(pool)
-    dispatcher.message.outer_middleware(customers)
-    dispatcher.callback_query.outer_middleware(customers)
+    for customer_turns in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
+        customer_turns.outer_middleware(customers)  # an edit is a turn too: its log lines hide the recorded names
     dispatcher.include_router(admin_router())  # admins' commands; for anyone else they fall through to the assistant
     dispatcher.include_router(business_router())  # connection reports and the account owner typing
     dispatcher.include_router(forget_router())  # before the conversation: /forget is not a question

@@ -35,7 +35,7 @@ class HandoffGate(BaseMiddleware):
         if chat_id is None:
             return await handler(event, data)
         held = data.get(HANDOFF_OPEN)
-        if held is None:  # not read with the customer's row (an edit, a sender Telegram did not name): ask now
+        if held is None:  # not read with the customer's row (a sender Telegram did not name): ask now
             held = await handoffs.open_handoff(pool, str(chat_id)) is not None
         if not held:
             return await handler(event, data)

@@ -74,13 +74,18 @@ async def test_a_failing_turn_logs_no_customer_name_phone_or_token(
         tg.send(chat, "Посилку отримає Оксана Петренко, а пише Зоряна Ковалишин (zoryana_k). Для Оксани телефон "
                       "+38 (095) 123-45-67, Зоряні дзвонити не треба", **sender)
         await until(lambda: '"turn_failed"' in child.output())
+        # An edit is a turn of its own (Telegram's edited_message): its log lines hide the same names.
+        tg.edit(chat, tg.last_incoming[chat], "Оксані Петренко, виправляю: посилку отримає вона, Зоряна "
+                                              "Ковалишин лише платить")
+        await until(lambda: child.output().count('"turn_failed"') == 2)
     finally:
         await db.execute("ALTER TABLE messages DROP CONSTRAINT short_messages")
     child.process.send_signal(signal.SIGTERM)
     assert await child.exit_code() == 0
 
     text = child.output()
-    assert "Failing row contains" in text and "Посилку отримає" in text  # the refused row did reach the log
+    assert "Failing row contains" in text and "Посилку отримає" in text  # the refused rows did reach the log
+    assert "(виправлено)" in text  # the edit's own
     for name in ("Оксан", "Петренк", "Зорян", "Ковалишин", "zoryana"):
         assert name.lower() not in text.lower(), name
     assert not re.search(r"0?9\D{0,3}5\D{0,3}1\D{0,3}2\D{0,3}3\D{0,3}4\D{0,3}5", text)
