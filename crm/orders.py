@@ -10,6 +10,7 @@ has it (`crm.lookup`): a timeout, a 5xx or a killed process may have left it cre
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from config.names import customer_words
 from crm.alerts import CrmAlerts
 from crm.client import CrmError, CrmUnauthorized, Failure, SitniksClient
 from crm.lookup import find_sent, nova_poshta_id
@@ -66,7 +68,7 @@ class OrderSync:
         """Each due outbox row, on its own: one row's trouble is recorded on that row and the sweep goes on."""
         counts: Counter[str] = Counter()
         for outbox in await orders_to_send(self.pool, now):
-            with structlog.contextvars.bound_contextvars(order_id=outbox.order_id):
+            with structlog.contextvars.bound_contextvars(order_id=outbox.order_id), recipient_words(outbox):
                 try:
                     outcome = await self._send(outbox, now)
                 except CrmUnauthorized:
@@ -143,13 +145,14 @@ class OrderSync:
         if due:
             await self.statuses.refresh(now)
         for outbox in due:
-            try:
-                counts[await self._poll(outbox, now)] += 1
-            except CrmUnauthorized:
-                raise
-            except Exception:  # one order's trouble stays with that order
-                log.exception("crm_status_poll_error", order_id=outbox.order_id)
-                counts["statuses_error"] += 1
+            with recipient_words(outbox):
+                try:
+                    counts[await self._poll(outbox, now)] += 1
+                except CrmUnauthorized:
+                    raise
+                except Exception:  # one order's trouble stays with that order
+                    log.exception("crm_status_poll_error", order_id=outbox.order_id)
+                    counts["statuses_error"] += 1
         return counts
 
     async def _poll(self, outbox: OutboxOrder, now: datetime) -> str:
@@ -177,3 +180,12 @@ class OrderSync:
             return "statuses_unchanged"
         log.info("crm_order_status_changed", order_id=outbox.order_id, status=status)
         return "statuses_changed"
+
+
+def recipient_words(outbox: OutboxOrder) -> AbstractContextManager[None]:
+    """The log lines about this order hide its recipient's name and city wherever they appear (a CRM refusal may
+    quote the body it refused), as a customer's turn hides them (`config.names.customer_words`)."""
+    customer = outbox.order_data.get("customer")
+    if not isinstance(customer, dict):
+        return customer_words()
+    return customer_words(*(v for v in (customer.get("name"), customer.get("city")) if isinstance(v, str)))

@@ -159,3 +159,29 @@ async def test_killed_in_the_middle_of_a_sync_then_restarted_no_duplicate_and_no
     logs = first.output() + second.output()
     assert sitniks.api_key not in logs and "951234567" not in logs
     assert all(json.loads(line).get("event") != "job_failed" for line in logs.splitlines() if line.startswith("{"))
+
+
+async def test_a_crm_refusal_quoting_the_customer_is_logged_without_their_name_or_city(
+    wire: Wire, db: asyncpg.Pool, sitniks: FakeSitniks, demo_catalog: None, tmp_path: Path  # noqa: F811
+) -> None:
+    """A sweep's log line about one order hides that order's recipient name and city, as a turn's lines do: a CRM
+    refusal may quote the body it refused (NestJS's validation answer: statusCode, message list, error)."""
+    chat = 4401
+
+    def refuses(request: Any) -> tuple[int, dict[str, Any]]:
+        client = request.json["client"]
+        return 400, {"statusCode": 400, "error": "Bad Request", "message": [
+            f"client {client['fullname']} ({request.json['npDelivery']['city']}) is blocked in this shop"]}
+
+    sitniks.route("POST", ORDERS, refuses)
+    child = spawn_bot(wire, tmp_path / "bot.log", log_format="json", **crm_settings(sitniks))
+    try:
+        await sell(wire, chat)
+        await wire.telegram.wait_for(lambda: '"crm_order_rejected"' in child.output(), timeout=60)
+    finally:
+        child.process.send_signal(signal.SIGTERM)
+        assert await child.exit_code() == 0
+    text = child.output()
+    assert "is blocked in this shop" in text  # the refusal did reach the log
+    for private in ("Петренко", "Оксан", "Київ"):
+        assert private not in text, private

@@ -15,6 +15,7 @@ the evidence and chosen here (a shop checks them against its Swagger page): wher
 from __future__ import annotations
 
 import asyncio
+import json
 import itertools
 import re
 from collections.abc import Callable
@@ -179,7 +180,9 @@ class FakeSitniks(LocalServer):
         async with self._changed:
             self._changed.notify_all()
         status, payload = answer
-        return web.Response(status=status) if payload is None else web.json_response(payload, status=status)
+        # The Sitniks API is NestJS on Express, whose JSON (JSON.stringify) carries non-ASCII text as UTF-8, unescaped.
+        return web.Response(status=status) if payload is None else web.json_response(payload, status=status,
+                                                                                     dumps=_utf8_json)
 
     def _chats(self, request: SitniksRequest) -> Answer:
         start, end = (request.query.get(k) for k in ("startDate", "endDate"))
@@ -241,3 +244,7 @@ def _page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
     """`{data, count}`: at most `limit` (default 10, at most 50) items from `skip`."""
     limit, skip = min(int(query.get("limit", 10)), PAGE_MAX), int(query.get("skip", 0))
     return {"data": items[skip:skip + limit], "count": len(items)}
+
+
+def _utf8_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
