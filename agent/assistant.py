@@ -4,8 +4,10 @@ of the Telegram layer and writes both sides of every exchange to `messages`."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -92,8 +94,8 @@ class SalesAssistant:
     async def answer(self, turn: CustomerTurn, apologise: bool = True) -> Reply:
         """The model's reply; when the model is down, an apology the first time (`apologise`) and the turn is
         reported unanswered so its lane retries it. The turn's model calls are traced once, masked with every name
-        the turn knows, in the transaction that closes it (or, the model down, right then); a turn that crashes
-        loses its traces with everything else it did, and the inbox replays it."""
+        the turn knows, in the transaction that closes it (or, the model down or the turn failing, right then: they
+        were paid for); only a process that dies mid-turn loses them, and the inbox replays that turn."""
         started = datetime.now(UTC)
         questions = [(u, text, u in turn.voiced) for u, text in zip(turn.update_ids, turn.texts, strict=True)]
         opening = await open_turn(self._pool, turn.session_id, str(turn.user_id), questions)
@@ -117,13 +119,20 @@ class SalesAssistant:
         except LlmUnavailable:
             await store_traces(self._pool, traces.masked(turn.customer_name))
             return await self.outage(turn, apologise, self._shop.text("llm_unavailable"))
+        except Exception:
+            await self._keep_traces(traces, turn.customer_name)
+            raise
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
         # One transaction; saved before the memory write starts: its trace masks the names and city this turn
         # recorded.
-        await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles), turn.update_ids[-1],
-                         session_snapshot(result, turn.session_id),
-                         traces.masked(result.get("customer"), turn.customer_name))
+        try:
+            await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles),
+                             turn.update_ids[-1], session_snapshot(result, turn.session_id),
+                             traces.masked(result.get("customer"), turn.customer_name))
+        except Exception:
+            await self._keep_traces(traces, result.get("customer"), turn.customer_name)
+            raise
         if result.get("talked"):
             # Proposed by the model that read only the screened words of the customer.
             self._memory.after_reply(str(turn.user_id), turn.session_id, result.get("learned"), started)
@@ -164,6 +173,15 @@ class SalesAssistant:
             await self._notify_managers(Escalation(EscalationKind.LLM_DOWN, turn.session_id))
         log.error("turn_without_model")
         return Reply([apology], error="llm_unavailable")
+
+    async def _keep_traces(self, traces: TurnTraces, *known: Mapping[str, Any] | str | None) -> None:
+        """Record the model calls of a turn that failed after them (`known`: as for TurnTraces.masked): they were
+        paid for (llm_usage, the cost reports) and show what the model was asked. A failure to store them is
+        logged; the turn's own error is what its caller gets."""
+        try:
+            await store_traces(self._pool, traces.masked(*known))
+        except Exception:
+            log.exception("turn_traces_not_stored")
 
     async def _store_question(self, turn: CustomerTurn) -> None:
         for update_id, text in zip(turn.update_ids, turn.texts, strict=True):

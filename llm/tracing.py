@@ -56,8 +56,8 @@ def masked(calls: list[LlmCall], words: set[str]) -> list[LlmCall]:
 class TurnTraces:
     """The trace rows of one dialog turn's model calls, kept in memory (snapshots not yet masked) and written once,
     masked with every name the turn came to know, in the transaction that closes the turn
-    (`storage.turns.close_turn`), or by the outage path when the model is down. A turn that crashes loses them:
-    the inbox replays that turn, whose calls are traced then."""
+    (`storage.turns.close_turn`), or right away when the model is down or the turn fails. A process that dies
+    mid-turn loses them: the inbox replays that turn, whose calls are traced then."""
 
     calls: list[LlmCall] = field(default_factory=list)
     words: set[str] = field(default_factory=set)  # names and cities known when each call ended (llm.privacy)

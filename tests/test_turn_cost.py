@@ -163,3 +163,26 @@ async def test_a_turns_model_calls_are_traced_with_its_answer_without_the_static
         assert static[:200] not in snapshot and "Сукня, зріст 119" in snapshot
         assert t["input_snapshot"]["prompt_version"] and len(t["input_snapshot"]["prompt_sha256"]) == 12
     assert len({t["input_snapshot"]["prompt_sha256"] for t in traces}) == 1
+
+
+async def test_a_turn_that_fails_after_the_model_answered_still_records_the_model_calls_and_their_cost(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 1704
+    # A rule on the stored answers (a DBA's column rule): the turn's answer is refused after the model answered.
+    await db.execute("ALTER TABLE messages ADD CONSTRAINT no_answers_1704 CHECK (session_id <> '1704' "
+                     "OR role <> 'assistant') NOT VALID")
+    try:
+        async with running_bot(wire):
+            update_id = wire.telegram.send(chat, "Що з розміром?")
+            async with asyncio.timeout(30):  # the turn fails on the refused answer and is closed with the reason
+                while not await db.fetchval("SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = $1",
+                                            update_id):
+                    await asyncio.sleep(0.05)
+    finally:
+        await db.execute("ALTER TABLE messages DROP CONSTRAINT no_answers_1704")
+    assert wire.telegram.sent_to(chat) == [] and len(wire.openai.requests_for("reply")) == 1
+    # The model was paid for: its call is traced and costed like any other.
+    assert await db.fetchval("SELECT count(*) FROM llm_traces WHERE session_id = $1 AND node_name = 'sales'",
+                             str(chat)) == 1
+    assert await db.fetchval("SELECT sum(cost) FROM llm_usage WHERE user_id = $1", chat) > 0
