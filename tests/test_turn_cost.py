@@ -168,9 +168,9 @@ async def test_a_turns_model_calls_are_traced_with_its_answer_without_the_static
 async def test_a_turn_that_fails_after_the_model_answered_still_records_the_model_calls_and_their_cost(
     wire: Wire, db: asyncpg.Pool
 ) -> None:
-    chat = 1704
+    chat = 1709
     # A rule on the stored answers (a DBA's column rule): the turn's answer is refused after the model answered.
-    await db.execute("ALTER TABLE messages ADD CONSTRAINT no_answers_1704 CHECK (session_id <> '1704' "
+    await db.execute("ALTER TABLE messages ADD CONSTRAINT no_answers_1709 CHECK (session_id <> '1709' "
                      "OR role <> 'assistant') NOT VALID")
     try:
         async with running_bot(wire):
@@ -180,7 +180,7 @@ async def test_a_turn_that_fails_after_the_model_answered_still_records_the_mode
                                             update_id):
                     await asyncio.sleep(0.05)
     finally:
-        await db.execute("ALTER TABLE messages DROP CONSTRAINT no_answers_1704")
+        await db.execute("ALTER TABLE messages DROP CONSTRAINT no_answers_1709")
     assert wire.telegram.sent_to(chat) == [] and len(wire.openai.requests_for("reply")) == 1
     # The model was paid for: its call is traced and costed like any other.
     assert await db.fetchval("SELECT count(*) FROM llm_traces WHERE session_id = $1 AND node_name = 'sales'",
