@@ -161,6 +161,13 @@ class Settings(BaseSettings):
     def _crm_titles(cls, value: object) -> list[str]:
         return _split(value)
 
+    @field_validator("llm_timeout", "crm_timeout")
+    @classmethod
+    def _some_time(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):  # every call would time out before it is sent
+            raise ValueError(f"a call needs time to be answered: expected more than 0s, got {value.total_seconds():g}s")
+        return value
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours(cls, value: str) -> str:

@@ -30,6 +30,14 @@ def test_invalid_admin_ids_exit_2_with_one_line_naming_it(tmp_path: Path) -> Non
     assert line.startswith("configuration error: ADMIN_IDS:") and "'abc'" in line
 
 
+def test_a_call_timeout_of_zero_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    for name in ("LLM_TIMEOUT", "CRM_TIMEOUT"):
+        result = run_cli(tmp_path, BOT_TOKEN="1:x", OPENAI_API_KEY="sk-x", **{name: "0s"})
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"configuration error: {name}:") and "more than 0s" in line
+
+
 def test_help_lists_the_subcommands(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "--help")
     assert result.returncode == 0
