@@ -49,7 +49,7 @@ async def migrate(settings: Settings, _: argparse.Namespace) -> None:
 COMMANDS = {
     "run": (run, "long-poll Telegram and answer customers (the default)"),
     "migrate": (migrate, "create or update the database schema, then exit"),
-    "catalog": (catalog, "import or export the product catalog (CSV or YAML), or load the demo catalog"),
+    "catalog": (catalog, "import or export the product catalog (.xlsx, CSV or YAML), or load the demo catalog"),
     "knowledge": (knowledge, "check the shop's knowledge file (delivery, returns, care, size charts)"),
 }
 COMMAND_ARGUMENTS = {"catalog": catalog_arguments, "knowledge": knowledge_arguments}
