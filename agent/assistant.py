@@ -124,8 +124,8 @@ class SalesAssistant:
             raise
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
-        # One transaction; saved before the memory write starts: its trace masks the names and city this turn
-        # recorded.
+        # One statement (answer, state, traces); saved before the memory write starts: its trace masks the names and
+        # city this turn recorded.
         try:
             await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles),
                              turn.update_ids[-1], session_snapshot(result, turn.session_id),
