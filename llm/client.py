@@ -188,10 +188,11 @@ class Llm:
             input_snapshot=input_snapshot(messages, ctx.prompt_version, ctx.static_prefix),
             output_snapshot=snapshot(output),
         )
-        # The turn's later log lines hide a name the model just recorded, too.
-        add_customer_words(personal_words(ctx.customer) | words_in_tool_calls(output))
+        # The dialog's customer as it is now and the names the model passed to tools in this answer.
+        known = personal_words(ctx.customer) | words_in_tool_calls(output)
+        add_customer_words(known)  # the turn's later log lines hide a name the model just recorded, too
         if ctx.traces is not None:  # a dialog turn: masked and written once, when the turn closes
-            ctx.traces.add(call, ctx.customer)
+            ctx.traces.add(call, known)
             return
         # One transaction for the names read, the trace written and the turn's earlier traces masked.
         async with self._pool.acquire() as conn, conn.transaction():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from llm.privacy import hide, personal_words, words_in_tool_calls
+from llm.privacy import hide, personal_words
 from storage.traces import LlmCall
 
 _SNAPSHOT_CHARS = 4000
@@ -62,11 +62,11 @@ class TurnTraces:
     calls: list[LlmCall] = field(default_factory=list)
     words: set[str] = field(default_factory=set)  # names and cities known when each call ended (llm.privacy)
 
-    def add(self, call: LlmCall, customer: Mapping[str, Any] | None) -> None:
-        """Keep `call`; the dialog's `customer` details as they are now and the names the model passed to tools in
-        this answer will be masked in every row of the turn."""
+    def add(self, call: LlmCall, words: set[str]) -> None:
+        """Keep `call`; `words` (names and cities known when it ended: llm.privacy.personal_words) will be masked in
+        every row of the turn."""
         self.calls.append(call)
-        self.words |= personal_words(customer) | words_in_tool_calls(call.output_snapshot)
+        self.words |= words
 
     def masked(self, *known: Mapping[str, Any] | str | None) -> list[LlmCall]:
         """The rows to store, masked with the words seen so far and those of `known` (the dialog's customer at the
