@@ -36,6 +36,7 @@ from tests.postgres import create_database
 
 ECHO_BOT = """
 import asyncio, os
+import uvloop
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -44,7 +45,7 @@ dp = Dispatcher()
 async def echo(message):
     await message.answer(message.text)
 bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])))
-asyncio.run(dp.start_polling(bot, polling_timeout=10))
+uvloop.run(dp.start_polling(bot, polling_timeout=10))  # the bot's own event loop (bot/cli.py)
 """
 
 
