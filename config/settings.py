@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # every 5-20 s with a 3 s model keep ~200 turns waiting on the model at once (bench.load).
     max_concurrent_turns: int = Field(default=300, ge=1)
     max_message_length: int = Field(default=4000, ge=100)
+    # "typing…" is shown only when the answer takes longer than this: Telegram recommends sendChatAction "only when
+    # a response from the bot will take a noticeable amount of time to arrive" (Bot API, sendChatAction).
+    typing_after: Duration = timedelta(seconds=1)
     llm_turns_per_hour: int = Field(default=60, ge=1)
     llm_retry_delay: Duration = timedelta(seconds=30)  # a turn the model could not answer is retried after this
     # Telegram Business: which of the account's chats the assistant answers (all, only chats the customer opened,

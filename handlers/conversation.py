@@ -53,7 +53,8 @@ async def customer_message(
         if any(len(text) > settings.max_message_length for text in turn.texts):
             reply = await assistant.decline(turn, shop.text("too_long", limit=settings.max_message_length))
         else:
-            async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id):
+            async with ChatActionSender.typing(bot=message.bot, chat_id=message.chat.id,
+                                               initial_sleep=settings.typing_after.total_seconds()):
                 reply = await assistant.answer(turn, apologise=attempt == 0)
     await send_reply(message, db, shop, reply)
     return reply

@@ -43,7 +43,7 @@ def said_in_prompt(wire: Wire) -> list[tuple[str, str]]:
 
 async def test_owner_typing_silences_the_chat_until_release(wire: Wire, db: asyncpg.Pool) -> None:
     tg, customer, other = wire.telegram, 3101, 3102
-    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS):
+    async with running_bot(wire, admin_ids=str(ADMIN), admin_chat_id=MANAGERS, typing_after="0s"):
         connection = await connected_and_answered(tg, customer, "Привіт! Є сукні на 5 років?")
         assert {"sendMessage", "sendChatAction"} <= {c.method for c in tg.calls
                                                      if str(c.params.get("chat_id")) == str(customer)}

@@ -41,11 +41,27 @@ async def test_a_text_is_answered_by_the_model_with_the_conversation_and_stored(
     assert [r["role"] for r in stored] == ["user", "assistant", "user", "assistant"]
     checkpoints = await db.fetchval("SELECT count(*) FROM checkpoints WHERE thread_id = $1", str(chat))
     assert checkpoints == 1  # only the latest: older ones are deleted with each turn's save
-    typing = [c for c in wire.telegram.calls_of("sendChatAction") if int(c.params["chat_id"]) == chat]
-    assert typing and typing[0].params["action"] == "typing"
     traces = await db.fetch("SELECT node_name, status, tokens_in, model_name FROM llm_traces "
                             "WHERE session_id = $1 AND node_name = 'sales'", str(chat))
     assert len(traces) == 2 and all(t["status"] == "SUCCESS" and t["tokens_in"] > 0 for t in traces)
+
+
+def typing_in(wire: Wire, chat: int) -> list[str]:
+    return [c.params["action"] for c in wire.telegram.calls_of("sendChatAction") if int(c.params["chat_id"]) == chat]
+
+
+async def test_typing_shows_only_while_an_answer_is_slow_to_come(wire: Wire) -> None:
+    quick, slow = 504, 505
+    async with running_bot(wire, typing_after="1s"):
+        wire.telegram.send(quick, "Шукаю сукню доньці")
+        await wire.telegram.wait_for_messages(quick, 1)
+        assert typing_in(wire, quick) == []  # answered at once: no "typing…" flashing before the answer
+        wire.openai.gate.clear()  # the model thinks until the parent has seen "typing…"
+        wire.telegram.send(slow, "А куртки є?")
+        await wire.telegram.wait_for(lambda: typing_in(wire, slow) == ["typing"])
+        assert wire.telegram.sent_to(slow) == []
+        wire.openai.gate.set()
+        assert await wire.telegram.wait_for_messages(slow, 1) == ["Відповідь на: А куртки є?"]
 
 
 async def test_a_customer_answering_a_follow_up_is_understood_in_its_light(wire: Wire, db: asyncpg.Pool) -> None:
