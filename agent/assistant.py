@@ -109,7 +109,7 @@ class SalesAssistant:
         try:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
-                 "pictures": [], "talked": False, "said": "", "learned": None},
+                 "pictures": [], "talked": False, "said": "", "learned": None, "memory": ""},
                 config={"configurable": {"thread_id": turn.session_id}},
                 context=context,
                 # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the

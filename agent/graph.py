@@ -1,4 +1,5 @@
-"""The conversation graph: guard → memory → (payment proof | sales) → (escalation) → end.
+"""The conversation graph: guard → (memory, when the customer has one) → (payment proof | vision | document | sales)
+→ (escalation) → end.
 
 State lives in the checkpointer under thread_id = the chat; nodes return partial updates and routing happens in
 conditional edges."""
@@ -125,8 +126,6 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
 
     async def remember(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
-        if not turn.remembered:  # nothing to look up: no query, no embedding
-            return {"memory": ""}
         return {"memory": await services.memory(str(turn.user_id), state.get("said", ""))}
 
     async def sales(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
@@ -162,8 +161,11 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         outbox = [*state.get("outbox", []), shop.text("manager_called")]
         return {"outbox": outbox}
 
-    async def after_guard(state: State) -> str:
-        return "done" if state.get("outbox") else "remember"
+    async def after_guard(state: State, runtime: Runtime[Turn]) -> str:
+        if state.get("outbox"):
+            return "done"
+        # Nothing remembered of this customer: no lookup, no embedding, and no step of the graph for it.
+        return "remember" if runtime.context.remembered else await answer_with(state, runtime)
 
     async def vision(state: State, runtime: Runtime[Turn]) -> dict[str, Any]:
         turn = runtime.context
@@ -176,7 +178,7 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
         stage = Stage.SIZE_COLOR if seen.verdict == "ours" else Stage.VISION
         return {"outbox": [text], "stage": stage, "messages": [reply_message([text], turn.turn_id)]}
 
-    async def after_memory(state: State, runtime: Runtime[Turn]) -> str:
+    async def answer_with(state: State, runtime: Runtime[Turn]) -> str:
         turn = runtime.context
         paid = turn.photos or turn.attachments or _PAID.search(state.get("said", ""))
         if state.get("phase") == Phase.WAITING_FOR_PAYMENT_PROOF and paid:
@@ -200,10 +202,9 @@ def build_graph(services: Services, checkpointer: BaseCheckpointSaver) -> Compil
     graph.add_node("vision", vision)
     graph.add_node("document", document)
     graph.add_edge(START, "guard")
-    graph.add_conditional_edges("guard", after_guard, {"done": END, "remember": "remember"})
-    graph.add_conditional_edges("remember", after_memory,
-                                {"payment_proof": "payment_proof", "vision": "vision", "document": "document",
-                                 "sales": "sales"})
+    answering = {"payment_proof": "payment_proof", "vision": "vision", "document": "document", "sales": "sales"}
+    graph.add_conditional_edges("guard", after_guard, {"done": END, "remember": "remember", **answering})
+    graph.add_conditional_edges("remember", answer_with, answering)
     graph.add_conditional_edges("sales", after_sales, {"escalate": "escalate", "done": END})
     graph.add_edge("payment_proof", END)
     graph.add_edge("escalate", END)

@@ -57,3 +57,22 @@ def system_prompt(wire: Wire, customer_text: str) -> str:
     # After the first message: that one is the shop's static prefix, the same for every customer (its examples of
     # facts name children too).
     return " ".join(m["content"] for m in request["messages"][1:] if m["role"] == "system")
+
+
+async def test_a_memory_erased_under_the_dialog_is_not_carried_to_the_next_turn(wire: Wire, db: asyncpg.Pool) -> None:
+    """The dialog outlives the memory (its checkpoint saved by a turn in flight when the memory was erased): the
+    next turn's prompt holds nothing of what was remembered."""
+    mama = 1203
+    wire.openai.script = script
+    async with running_bot(wire):
+        wire.telegram.send(mama, "Шукаю сукню: Марійці 7 років, зріст 128")
+        await wire.telegram.wait_for_messages(mama, 1)
+    async with running_bot(wire):
+        wire.telegram.send(mama, "Добрий день, знову я")
+        await wire.telegram.wait_for_messages(mama, 2)
+        assert "128" in system_prompt(wire, "Добрий день, знову я")
+        for table in ("mirt_memories", "mirt_memory_summaries", "mirt_profiles"):
+            await db.execute(f"DELETE FROM {table} WHERE user_id = $1", str(mama))
+        wire.telegram.send(mama, "А куртки є?")
+        await wire.telegram.wait_for_messages(mama, 3)
+    assert "Марійка" not in system_prompt(wire, "А куртки є?") and "128" not in system_prompt(wire, "А куртки є?")
