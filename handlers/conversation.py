@@ -16,6 +16,7 @@ from config.shop import Shop
 from handlers.buttons import OwnPrivateChat
 from handlers.cards import PICK, picked
 from handlers.contacts import contact_shared
+from handlers.filters import InLoop
 from handlers.reading import FileTooBig, customer_turn, read_turn
 from handlers.said import MERGEABLE, Kind, carried_message, described, is_proof, kind_of
 from handlers.sending import send_reply
@@ -88,13 +89,13 @@ async def card_button(query: CallbackQuery, event_update: Update, attempt: int, 
 
 def conversation_router() -> Router:
     router = Router(name="conversation")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(InLoop(F.chat.type == "private"))
     router.message.register(start, CommandStart())
     router.message.register(restart, Command("restart"))
-    router.edited_message.filter(F.chat.type == "private")
-    router.message.register(customer_message, lambda m: kind_of(m) in MERGEABLE or is_proof(m))
-    router.message.register(contact_shared, F.contact)
+    router.edited_message.filter(InLoop(F.chat.type == "private"))
+    router.message.register(customer_message, InLoop(lambda m: kind_of(m) in MERGEABLE or is_proof(m)))
+    router.message.register(contact_shared, InLoop(F.contact))
     router.message.register(short_answer)
-    router.edited_message.register(customer_message, F.text | F.caption)
-    router.callback_query.register(card_button, OwnPrivateChat(), F.data.startswith(f"{PICK}:"))
+    router.edited_message.register(customer_message, InLoop(F.text | F.caption))
+    router.callback_query.register(card_button, OwnPrivateChat(), InLoop(F.data.startswith(f"{PICK}:")))
     return router

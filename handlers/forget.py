@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from handlers.buttons import OwnPrivateChat
+from handlers.filters import InLoop
 from memory.erase import forget_customer
 from memory.texts import MemoryTexts, Text, load_texts
 
@@ -19,7 +20,7 @@ CANCEL = "forget:no"
 def forget_router() -> Router:
     texts = load_texts()  # at start: a missing text stops the process instead of failing a customer later
     router = Router(name="forget")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(InLoop(F.chat.type == "private"))
     router.callback_query.filter(OwnPrivateChat())  # a forged press elsewhere (the managers' group) erases nothing
 
     async def ask(message: Message) -> None:
@@ -36,8 +37,8 @@ def forget_router() -> Router:
         await _replace(callback, texts.render(Text.FORGET_CANCELLED))
 
     router.message.register(ask, Command("forget"))
-    router.callback_query.register(confirmed, F.data == CONFIRM)
-    router.callback_query.register(cancelled, F.data == CANCEL)
+    router.callback_query.register(confirmed, InLoop(F.data == CONFIRM))
+    router.callback_query.register(cancelled, InLoop(F.data == CANCEL))
     return router
 
 

@@ -17,6 +17,7 @@ from config.shop import Shop
 from handlers.admin.filters import InManagersChat
 from handlers.admin.handoffs import Handoffs
 from handlers.buttons import button_id, refused
+from handlers.filters import InLoop
 from handlers.said import described
 from outbound.business_accounts import BusinessAccounts
 from outbound.managers_cards import TAKE, customer_name
@@ -126,6 +127,6 @@ def handoff_router() -> Router:
     router = Router(name="admin-handoff")
     router.message.register(escalate, Command("escalate"))
     router.message.register(release, Command("release"))
-    router.callback_query.register(take_button, F.data.startswith(f"{TAKE}:"))
-    router.message.register(manager_reply, InManagersChat(), F.reply_to_message | F.is_topic_message)
+    router.callback_query.register(take_button, InLoop(F.data.startswith(f"{TAKE}:")))
+    router.message.register(manager_reply, InManagersChat(), InLoop(F.reply_to_message | F.is_topic_message))
     return router

@@ -17,6 +17,7 @@ from catalog.texts import Rejected, Texts
 from config.settings import Settings
 from config.shop import Shop
 from handlers.buttons import button_id, refused
+from handlers.filters import InLoop
 from models.orders import OrderStatus
 from outbound.desk import ManagersDesk
 from outbound.managers_cards import CANCEL, PAID, customer_name, money, order_card
@@ -120,6 +121,6 @@ async def todays_orders(message: Message, db: asyncpg.Pool, settings: Settings, 
 def orders_router() -> Router:
     router = Router(name="admin-orders")
     router.message.register(todays_orders, Command("orders"))
-    router.callback_query.register(confirm_payment, F.data.startswith(f"{PAID}:"))
-    router.callback_query.register(cancel_order, F.data.startswith(f"{CANCEL}:"))
+    router.callback_query.register(confirm_payment, InLoop(F.data.startswith(f"{PAID}:")))
+    router.callback_query.register(cancel_order, InLoop(F.data.startswith(f"{CANCEL}:")))
     return router
