@@ -4,6 +4,7 @@ and taking it down in order on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -133,6 +134,10 @@ class BotProcess:
         """Replay unfinished turns, poll until `stop` is set, then finish in-flight turns within the grace."""
         await introduce(self.bot)
         await replay_pending(self.dispatcher, self.bot, self.pool)
+        # What start-up built (modules, the catalog, the dictionaries: ~420,000 objects) lives as long as the process:
+        # out of the collector's way (gc.freeze), each full collection under load took ~170 ms of CPU for nothing.
+        gc.collect()
+        gc.freeze()
         polling = asyncio.create_task(self.dispatcher.start_polling(
             self.bot, polling_timeout=POLLING_TIMEOUT, handle_as_tasks=False, handle_signals=False,
             close_bot_session=False, allowed_updates=polled_updates(self.dispatcher),
