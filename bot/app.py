@@ -42,7 +42,7 @@ from crm.sync import open_sitniks
 from handlers import build_dispatcher
 from handlers.admin.handoffs import Handoffs
 from handlers.business.updates import polled_updates
-from handlers.inbox import replay_pending, turn_runner
+from handlers.inbox import ArrivalStore, replay_pending, turn_runner
 from handlers.lanes import ChatLanes
 from jobs.schedule import shop_jobs
 from jobs.scheduler import Scheduler, utc_now
@@ -210,7 +210,8 @@ async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[]
     lanes = ChatLanes(settings.burst_window.total_seconds(), settings.max_concurrent_turns, turn_runner(pool),
                       retry_delay=settings.llm_retry_delay.total_seconds())
     transcriber = Transcriber(Llm(client, pool, settings.llm_model, shop.llm_prices), settings.transcription_model)
-    dispatcher = build_dispatcher(pool, lanes, assistant=assistant, db=pool, shop=shop, settings=settings,
+    arrivals = ArrivalStore(pool)
+    dispatcher = build_dispatcher(pool, lanes, arrivals, assistant=assistant, db=pool, shop=shop, settings=settings,
                                   transcriber=transcriber,
                                   checkpointer=saver, desk=desk, handoff=handoff, admin_texts=admin_texts,
                                   dialog=dialog, order_texts=load_texts(), business=business,
@@ -218,6 +219,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[]
 
     watch = PollingWatch()
     bot.session.middleware(watch)
+    bot.session.middleware(arrivals)
     bot.session.middleware(ThroughConnection(business))
     bot.session.middleware(OutboundPacer(settings.outbound_chat_interval.total_seconds(),
                                          settings.outbound_group_interval.total_seconds(),

@@ -16,15 +16,17 @@ from handlers.conversation import conversation_router
 from handlers.customers import CustomerMiddleware
 from handlers.forget import forget_router
 from handlers.handoff import HandoffGate
-from handlers.inbox import InboxMiddleware
+from handlers.inbox import ArrivalStore, InboxMiddleware
 from handlers.lanes import ChatLanes
 
 
-def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, **services: Any) -> Dispatcher:
-    """`services` become handler arguments by name (aiogram's workflow data)."""
+def build_dispatcher(pool: asyncpg.Pool, lanes: ChatLanes, arrivals: ArrivalStore,
+                     **services: Any) -> Dispatcher:
+    """`services` become handler arguments by name (aiogram's workflow data); `arrivals` must be a middleware of
+    the polling bot's session."""
     dispatcher = Dispatcher(**services)
     dispatcher.update.outer_middleware(BusinessUpdates())  # before the inbox: see its doc
-    dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes))
+    dispatcher.update.outer_middleware(InboxMiddleware(pool, lanes, arrivals))
     customers = CustomerMiddleware(pool)
     for customer_turns in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         customer_turns.outer_middleware(customers)  # an edit is a turn too: its log lines hide the recorded names

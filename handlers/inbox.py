@@ -21,6 +21,7 @@ import structlog
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import GetUpdates
 from aiogram.types import TelegramObject, Update
 
 from config.logs import mask
@@ -48,10 +49,40 @@ def chat_of(update: Update) -> int:
     return int(user.id) if user is not None else 0
 
 
+class ArrivalStore:
+    """A request middleware on the bot session: each getUpdates answer is stored in the inbox in one statement
+    before aiogram hands the first of its updates to the dispatcher, instead of one round trip per update on the
+    polling path, which handles updates one after another. An update it did not store (one that needed cleaning, a
+    batch Postgres refused or could not take) is stored by InboxMiddleware on its own, as before."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._arrivals: dict[int, inbox.Arrival] = {}
+
+    async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
+        updates = await make_request(bot, method)
+        if isinstance(method, GetUpdates) and updates:
+            batch = []
+            for update in updates:
+                payload, removed = clean(update.model_dump(mode="json", exclude_none=True))
+                if not removed:
+                    batch.append((update.update_id, chat_of(update), payload, None))
+            try:
+                self._arrivals.update(await inbox.record_arrivals(self._pool, batch))
+            except Exception as exc:  # each update goes its own way through InboxMiddleware: retried or quarantined
+                log.warning("inbox_batch_not_stored", updates=len(batch), error=type(exc).__name__)
+        return updates
+
+    def take(self, update_id: int) -> inbox.Arrival | None:
+        """How the update arrived, if this store stored it (once: the entry is removed)."""
+        return self._arrivals.pop(update_id, None)
+
+
 class InboxMiddleware(BaseMiddleware):
-    def __init__(self, pool: asyncpg.Pool, lanes: ChatLanes) -> None:
+    def __init__(self, pool: asyncpg.Pool, lanes: ChatLanes, arrivals: ArrivalStore) -> None:
         self._pool = pool
         self._lanes = lanes
+        self._arrivals = arrivals
 
     async def __call__(
         self,
@@ -75,6 +106,9 @@ class InboxMiddleware(BaseMiddleware):
 
     async def _store(self, update: Update, chat_id: int, data: dict[str, Any]) -> tuple[Update, inbox.Arrival]:
         """Store the update (cleaned, if it had to be); returns the update the handlers get and how it arrived."""
+        stored = self._arrivals.take(update.update_id)
+        if stored is not None:
+            return update, stored
         payload, removed = clean(update.model_dump(mode="json", exclude_none=True))
         note = None
         if removed:

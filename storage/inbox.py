@@ -30,19 +30,28 @@ async def record(pool: asyncpg.Pool, update_id: int, chat_id: int | None, payloa
     """Store an update once, as handed to its first turn (attempts 1). `note` says what was removed from it to make
     it storable (state 'sanitised'). Raises asyncpg/OS errors as they come: the caller tells an outage from a
     refused value."""
-    row = await pool.fetchrow(
+    return (await record_arrivals(pool, [(update_id, chat_id, payload, note)]))[update_id]
+
+
+async def record_arrivals(pool: asyncpg.Pool, updates: Sequence[tuple[int, int | None, dict[str, Any], str | None]]
+                          ) -> dict[int, Arrival]:
+    """Store updates as `record` does, all in one statement: (update_id, chat_id, payload, note) each; returns how
+    each arrived. One value Postgres refuses fails them all (nothing is stored)."""
+    rows = await pool.fetch(
         """WITH inserted AS (
                INSERT INTO update_inbox (update_id, chat_id, payload, state, note, attempts)
-               VALUES ($1, $2, $3, CASE WHEN $4::text IS NULL THEN 'stored' ELSE 'sanitised' END, $4, 1)
+               SELECT u.update_id, u.chat_id, u.payload, CASE WHEN u.note IS NULL THEN 'stored' ELSE 'sanitised' END,
+                      u.note, 1
+               FROM unnest($1::bigint[], $2::bigint[], $3::jsonb[], $4::text[]) AS u (update_id, chat_id, payload, note)
                ON CONFLICT (update_id) DO NOTHING
-               RETURNING true AS new)
-           SELECT (SELECT new FROM inserted) AS new,
-                  (SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = $1) AS handled""",
-        update_id, chat_id, payload, note,
+               RETURNING update_id)
+           SELECT u.update_id, u.update_id IN (SELECT update_id FROM inserted) AS new,
+                  coalesce(i.handled_at IS NOT NULL, false) AS handled
+           FROM unnest($1::bigint[]) AS u (update_id) LEFT JOIN update_inbox i USING (update_id)""",
+        [u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates], [u[3] for u in updates],
     )
-    if row["new"]:
-        return Arrival.NEW
-    return Arrival.HANDLED if row["handled"] else Arrival.PENDING
+    return {r["update_id"]: Arrival.NEW if r["new"] else Arrival.HANDLED if r["handled"] else Arrival.PENDING
+            for r in rows}
 
 
 async def quarantine(pool: asyncpg.Pool, update_id: int, chat_id: int | None, reason: str) -> bool:

@@ -28,7 +28,7 @@ def run_in_threads(router: Router) -> Iterator[str]:
 
 
 def test_no_filter_or_handler_of_the_bot_runs_in_a_thread() -> None:
-    assert list(run_in_threads(build_dispatcher(None, None))) == []  # type: ignore[arg-type]
+    assert list(run_in_threads(build_dispatcher(None, None, None))) == []  # type: ignore[arg-type]
 
 
 def test_the_check_finds_a_magic_filter_and_a_plain_function() -> None:

@@ -29,22 +29,22 @@ async def test_while_postgres_is_unreachable_the_update_is_not_acknowledged(
     wire: Wire, db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = 602
-    real_record = inbox.record
+    real_record = inbox.record_arrivals
     failures = []
 
-    async def unreachable_twice(pool, update_id, chat_id, payload, note=None):  # type: ignore[no-untyped-def]
-        if len(failures) < 2:
-            failures.append(update_id)
+    async def unreachable_thrice(pool, updates):  # type: ignore[no-untyped-def]
+        if len(failures) < 3:  # the getUpdates batch, then the update on its own, twice
+            failures.append([u[0] for u in updates])
             offsets = [int(c.params.get("offset") or 0) for c in wire.telegram.calls_of("getUpdates")]
-            assert max(offsets) <= update_id, "Telegram was told the update was handled before it was stored"
+            assert max(offsets) <= min(failures[-1]), "Telegram was told the update was handled before it was stored"
             raise ConnectionRefusedError("Postgres is down")
-        return await real_record(pool, update_id, chat_id, payload, note)
+        return await real_record(pool, updates)
 
-    monkeypatch.setattr(inbox, "record", unreachable_twice)
+    monkeypatch.setattr(inbox, "record_arrivals", unreachable_thrice)
     async with running_bot(wire):
         update_id = wire.telegram.send(chat, "Чи є костюми?")
         await wire.telegram.wait_for_messages(chat, 1)
-    assert failures == [update_id, update_id]
+    assert failures == [[update_id]] * 3
     assert wire.telegram.sent_to(chat) == ["Відповідь на: Чи є костюми?"]
 
 
@@ -101,3 +101,25 @@ async def test_a_message_queued_behind_a_turn_that_never_finishes_is_answered_on
         "SELECT update_id, handled_at, error FROM update_inbox WHERE chat_id = $1", chat)}
     assert rows[stuck]["error"] == "gave up after repeated failures"
     assert rows[queued]["handled_at"] is not None and rows[queued]["error"] is None
+
+
+async def test_a_batch_of_updates_is_stored_whole_and_each_answered_once(wire: Wire, db: asyncpg.Pool) -> None:
+    """One getUpdates answer with several customers' messages: stored before any is handled, the one that needed
+    cleaning stored on its own, an update Telegram delivers twice in the batch answered once."""
+    tg, chats = wire.telegram, [611, 612, 613]
+    async with running_bot(wire):
+        await tg.wait_for(lambda: bool(tg.calls_of("getUpdates")))
+        jackets = tg.send(chats[1], "Є куртки?")
+        sent = [jackets, tg.send(chats[0], "Добрий день"), tg.send(chats[1], "Є куртки?", update_id=jackets),
+                tg.send(chats[2], "Є шап\u0000ки?")]
+        await tg.wait_for_messages(chats[0], 1)
+        await tg.wait_for_messages(chats[2], 1)
+        await tg.wait_for_messages(chats[1], 1)
+    assert tg.sent_to(chats[0]) == ["Відповідь на: Добрий день"]
+    assert tg.sent_to(chats[1]) == ["Відповідь на: Є куртки?"]
+    assert tg.sent_to(chats[2]) == ["Відповідь на: Є шапки?"]
+    rows = await db.fetch("SELECT update_id, state, handled_at FROM update_inbox WHERE update_id = ANY($1::bigint[])",
+                          sent)
+    assert sorted((r["update_id"], r["state"]) for r in rows) == [
+        (jackets, "stored"), (sent[1], "stored"), (sent[3], "sanitised")]
+    assert all(r["handled_at"] for r in rows)
