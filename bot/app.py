@@ -204,6 +204,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[]
                         settings.managers_chat_retry.total_seconds())
     handoff = Handoffs(pool, desk, admin_texts)
     business = BusinessAccounts(pool, desk, admin_texts)
+    await business.load()
     assistant, dialog, knowledge_base = make_assistant(settings, shop, knowledge, pool, saver, client,
                                                        handoff.escalated, stack)
 

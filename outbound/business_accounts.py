@@ -35,7 +35,12 @@ class BusinessAccounts:
         self._desk = desk
         self._texts = texts
         self._connections: dict[str, Connection] = {}
-        self._chats: dict[int, str | None] = {}  # chat → its connection id; None: a plain bot chat
+        self._chats: dict[int, str] = {}  # chat → its connection id; a chat not here is a plain bot chat
+
+    async def load(self) -> None:
+        """Read the chats linked to connections, once at start; afterwards links change only through this object
+        (one process serves the shop), so a plain bot chat costs no query."""
+        self._chats = await business.linked_chats(self._pool)
 
     async def connection(self, bot: Bot, connection_id: str) -> Connection:
         """The connection by id; one Telegram never announced to us (made while the bot was down) is looked up.
@@ -80,11 +85,11 @@ class BusinessAccounts:
 
     async def chat(self, chat_id: int) -> BusinessChat | None:
         """The chat's link to a connection, with the connection as it is now; None for a plain bot chat."""
-        if chat_id in self._chats and self._chats[chat_id] is None:
+        if chat_id not in self._chats:
             return None
         link = await business.chat(self._pool, chat_id)
-        self._chats[chat_id] = link.connection.id if link else None
         if link is None:
+            del self._chats[chat_id]
             return None
         current = self._connections.setdefault(link.connection.id, link.connection)
         return BusinessChat(link.chat_id, current, link.opened_by_customer)
@@ -105,4 +110,4 @@ class BusinessAccounts:
         """The customer wrote to the bot itself: the bot chat is where replies go now."""
         if await self.chat(chat_id) is not None:
             await business.unbind_chat(self._pool, chat_id)
-            self._chats[chat_id] = None
+            del self._chats[chat_id]

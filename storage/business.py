@@ -85,6 +85,12 @@ async def unbind_chat(pool: asyncpg.Pool, chat_id: int) -> None:
     await pool.execute("DELETE FROM business_chats WHERE chat_id = $1", chat_id)
 
 
+async def linked_chats(pool: asyncpg.Pool) -> dict[int, str]:
+    """Every chat reached through a connection: chat id → connection id."""
+    rows = await pool.fetch("SELECT chat_id, connection_id FROM business_chats")
+    return {r["chat_id"]: r["connection_id"] for r in rows}
+
+
 async def chat(pool: asyncpg.Pool, chat_id: int) -> BusinessChat | None:
     row = await pool.fetchrow(
         """SELECT c.*, b.chat_id, b.opened_by_customer FROM business_chats b

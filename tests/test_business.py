@@ -157,3 +157,19 @@ async def test_a_followup_goes_out_through_the_connection(wire: Wire, db: asyncp
         assert (await sweep)["sent"] == 1
     texts = [p for p in tg.business_sends(customer) if "text" in p]
     assert len(texts) == 2 and all(p["business_connection_id"] == connection for p in texts)
+
+
+async def test_after_a_restart_the_chat_is_still_reached_through_the_connection(wire: Wire, db: asyncpg.Pool) -> None:
+    tg, customer = wire.telegram, 3111
+    rules = FollowupRules(delays=(timedelta(hours=4),), timezone=ZoneInfo("Europe/Kyiv"), quiet=None,
+                          alert_managers=False)
+    async with running_bot(wire):
+        connection = await connected_and_answered(tg, customer, "Дякую, подумаю")
+    await db.execute("UPDATE agent_sessions SET state = $2 WHERE session_id = $1", str(customer),
+                     {"current_state": "STATE_5_PAYMENT_DELIVERY", "dialog_phase": "WAITING_FOR_DELIVERY_DATA",
+                      "selected_products": [{"name": "Сукня Анна", "size": "128"}]})
+    async with running_bot(wire) as process:  # a new process: the link comes from Postgres
+        sweep = Followups(db, process.bot, load_shop(None), rules).sweep(datetime.now(UTC) + timedelta(hours=5))
+        assert (await sweep)["sent"] == 1
+    texts = [p for p in tg.business_sends(customer) if "text" in p]
+    assert len(texts) == 2 and all(p["business_connection_id"] == connection for p in texts)
