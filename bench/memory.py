@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pgvector import Vector
 
 from bench.memory_data import DIMENSIONS, QUERIES, START, make_family, stem_embedding, unit
@@ -35,6 +34,7 @@ from memory.erase import forget_customer
 from memory.facts import Candidate, store_facts
 from memory.profile import Profile
 from memory.retrieve import children_named
+from storage.checkpoints import LatestCheckpointSaver
 from storage.database import connect, embedded_server, open_pool, parse_target
 from storage.memory import SEARCH_FACTS_SQL, load_profile, search_facts
 from storage.migrate import migrate, setup_checkpointer
@@ -46,7 +46,7 @@ def random_vectors(rng: random.Random, count: int) -> list[Vector]:
     return [Vector(unit([rng.gauss(0, 1) for _ in range(DIMENSIONS)])) for _ in range(count)]
 
 
-async def quality(pool: asyncpg.Pool, saver: AsyncPostgresSaver, families: int, seed: int) -> None:
+async def quality(pool: asyncpg.Pool, saver: LatestCheckpointSaver, families: int, seed: int) -> None:
     rng = random.Random(seed)
     data = [make_family(rng, f"bench-{i}") for i in range(families)]
     turns = Counter[str]()
@@ -177,9 +177,9 @@ async def main(args: argparse.Namespace) -> None:
         await conn.close()
     pool = await open_pool(target, 4)
     try:
-        async with AsyncPostgresSaver.from_conn_string(url) as saver:
-            await setup_checkpointer(saver)
-            await quality(pool, saver, args.families, args.seed)
+        saver = LatestCheckpointSaver(pool)
+        await setup_checkpointer(saver)
+        await quality(pool, saver, args.families, args.seed)
         await latency(pool, [int(s) for s in args.scales.split(",")], args.facts_per_family, args.queries,
                       args.seed)
     finally:

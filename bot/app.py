@@ -19,7 +19,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.methods.base import Response, TelegramMethod
 from aiogram.utils.token import TokenValidationError
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
 from openai import AsyncOpenAI, DefaultAioHttpClient
 
@@ -60,9 +59,7 @@ from outbound.texts import load_admin_texts
 from outbound.through_connection import ThroughConnection
 from storage.checkpoints import LatestCheckpointSaver
 from storage.database import (
-    DatabaseTarget,
     connect,
-    open_checkpoint_pool,
     open_pool,
     parse_target,
     start_embedded,
@@ -74,22 +71,24 @@ log = structlog.get_logger(__name__)
 MEMORY_DRAIN_SECONDS = 2.0  # at shutdown, how long facts of turns already answered may still be written
 
 
-async def open_database(settings: Settings, stack: AsyncExitStack) -> tuple[DatabaseTarget, AsyncPostgresSaver]:
-    """Reach Postgres (embedded when DATABASE_URL is unset), apply migrations and LangGraph's setup."""
+async def open_database(settings: Settings,
+                        stack: AsyncExitStack) -> tuple[asyncpg.Pool, LatestCheckpointSaver]:
+    """Reach Postgres (embedded when DATABASE_URL is unset), apply migrations and LangGraph's setup; the pool
+    (closed with `stack`) and LangGraph's checkpointer on it."""
     url = settings.database_url.get_secret_value() if settings.database_url else ""
     if not url:  # unset or empty: the embedded server
         url = await start_embedded(settings.data_dir, stack)
     target = parse_target(url, settings.database_transaction_pooler)
-    checkpoint_pool = await open_checkpoint_pool(target, size=settings.database_pool_size)
-    stack.push_async_callback(checkpoint_pool.close)
-    saver = LatestCheckpointSaver(checkpoint_pool)
     conn = await connect(target)
     try:
         await migrate(conn)
     finally:
         await conn.close()
+    pool = await open_pool(target, settings.database_pool_size)
+    stack.push_async_callback(pool.close)
+    saver = LatestCheckpointSaver(pool)
     await setup_checkpointer(saver)
-    return target, saver
+    return pool, saver
 
 
 def _answer_models() -> tuple[type, ...]:
@@ -156,7 +155,7 @@ class BotProcess:
 
 
 def make_assistant(settings: Settings, shop: Shop, knowledge: Knowledge, pool: asyncpg.Pool,
-                   saver: AsyncPostgresSaver, client: AsyncOpenAI, notify_managers: NotifyManagers,
+                   saver: LatestCheckpointSaver, client: AsyncOpenAI, notify_managers: NotifyManagers,
                    stack: AsyncExitStack) -> tuple[SalesAssistant, CompiledStateGraph, KnowledgeBase]:
     """The assistant, its dialog graph (the handoff writes the human part of a chat into it) and the shop's
     knowledge as the assistant searches it (/questions groups questions with the same words)."""
@@ -187,9 +186,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[]
     knowledge = load_knowledge(settings.knowledge_file)
     bot = make_bot(settings)
     stack.push_async_callback(bot.session.close)
-    target, saver = await open_database(settings, stack)
-    pool = await open_pool(target, settings.database_pool_size)
-    stack.push_async_callback(pool.close)
+    pool, saver = await open_database(settings, stack)
 
     assert settings.openai_api_key is not None
     client = AsyncOpenAI(

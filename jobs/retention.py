@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from storage.retention import (
     clear_trace_snapshots, drop_done_managers_messages, drop_erasure_marks, drop_handled_updates,
@@ -27,7 +27,7 @@ PRUNE_BATCH = 100  # chats per aprune call; each chat is pruned in its own trans
 @dataclass(frozen=True)
 class Retention:
     pool: asyncpg.Pool
-    saver: AsyncPostgresSaver
+    saver: BaseCheckpointSaver
     inbox_for: timedelta
     traces_for: timedelta
     chats_quiet_for: timedelta

@@ -11,7 +11,7 @@ import asyncpg
 from aiogram import Bot
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from config.settings import Settings
 from config.shop import Shop
@@ -48,7 +48,7 @@ def counting(name: str, sweep: Callable[[datetime], Awaitable[int]]) -> Sweep:
     return run
 
 
-def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, saver: AsyncPostgresSaver,
+def shop_jobs(settings: Settings, pool: asyncpg.Pool, bot: Bot, shop: Shop, saver: BaseCheckpointSaver,
               llm: Llm, crm: SitniksClient | None = None) -> list[Job]:
     """The shop's jobs; the CRM sync only when the CRM is configured (`crm` is its client)."""
     tz = ZoneInfo(settings.shop_timezone)

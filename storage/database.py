@@ -1,4 +1,4 @@
-"""Where Postgres is and how we talk to it: one asyncpg pool for our tables, one psycopg pool for LangGraph."""
+"""Where Postgres is and how we talk to it: one asyncpg pool, for our tables and LangGraph's checkpoints alike."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 import structlog
 from pgvector.asyncpg import register_vector
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 log = structlog.get_logger(__name__)
 
@@ -92,13 +90,3 @@ async def open_pool(target: DatabaseTarget, size: int) -> asyncpg.Pool:
         statement_cache_size=0 if target.transaction_pooler else 100,
         command_timeout=30,
     )
-
-
-async def open_checkpoint_pool(target: DatabaseTarget, size: int) -> AsyncConnectionPool:
-    """psycopg pool in the shape AsyncPostgresSaver expects (autocommit, dict rows)."""
-    kwargs: dict[str, object] = {"autocommit": True, "row_factory": dict_row}
-    if target.transaction_pooler:
-        kwargs["prepare_threshold"] = None
-    pool = AsyncConnectionPool(target.url, min_size=1, max_size=size, kwargs=kwargs, open=False)
-    await pool.open(wait=True, timeout=30)
-    return pool

@@ -13,8 +13,11 @@ from importlib import resources
 
 import asyncpg
 import structlog
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from psycopg import errors
+from asyncpg.exceptions import (
+    DeadlockDetectedError, DuplicateObjectError, DuplicateTableError, UniqueViolationError,
+)
+
+from storage.checkpoints import LatestCheckpointSaver
 
 log = structlog.get_logger(__name__)
 
@@ -52,13 +55,18 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
     return applied_now
 
 
-async def setup_checkpointer(saver: AsyncPostgresSaver, attempts: int = 3) -> None:
-    """LangGraph's own migrations; two processes racing on the same step is retried, not fatal."""
+async def setup_checkpointer(saver: LatestCheckpointSaver) -> None:
+    """LangGraph's own migrations (`saver.setup()`, storage/checkpoints.py); two processes racing on the same step
+    is retried, not fatal. Each step is IF NOT EXISTS, so a step that collided is done by the other process and
+    skipped by the retry: two processes in lockstep collide at most once per step, hence one try per step. Two
+    CREATE INDEX CONCURRENTLY on one table deadlock; Postgres cancels the one still waiting for the table's lock,
+    which has created nothing yet (no invalid index left behind)."""
+    attempts = len(saver.MIGRATIONS)
     for attempt in range(1, attempts + 1):
         try:
             await saver.setup()
             return
-        except (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject) as exc:
+        except (UniqueViolationError, DuplicateTableError, DuplicateObjectError, DeadlockDetectedError) as exc:
             if attempt == attempts:
                 raise
             log.info("checkpointer_setup_raced", error=type(exc).__name__, attempt=attempt)

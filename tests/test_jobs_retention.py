@@ -4,27 +4,23 @@ and old trace snapshots go; messages and orders stay."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest_asyncio
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from jobs.retention import Retention
-from storage.database import open_checkpoint_pool, parse_target
+from storage.checkpoints import LatestCheckpointSaver
 from storage.migrate import setup_checkpointer
 from tests.harness import Wire, running_bot
 
 
 @pytest_asyncio.fixture
-async def retention(db: asyncpg.Pool, database_url: str) -> AsyncIterator[Retention]:
-    pool = await open_checkpoint_pool(parse_target(database_url), size=2)
-    saver = AsyncPostgresSaver(pool)
+async def retention(db: asyncpg.Pool) -> Retention:
+    saver = LatestCheckpointSaver(db)
     await setup_checkpointer(saver)
-    yield Retention(db, saver, inbox_for=timedelta(days=14), traces_for=timedelta(days=90),
-                    chats_quiet_for=timedelta(days=7))
-    await pool.close()
+    return Retention(db, saver, inbox_for=timedelta(days=14), traces_for=timedelta(days=90),
+                     chats_quiet_for=timedelta(days=7))
 
 
 async def checkpoints(db: asyncpg.Pool, chat: int) -> int:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest_asyncio
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from openai import AsyncOpenAI
 
 from catalog.embeddings import Embed, openai_embed
@@ -21,6 +20,7 @@ from memory.erase import forget_customer
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.summaries import weekly_summaries
 from memory.turns import remember_turn
+from storage.checkpoints import LatestCheckpointSaver
 from storage.erasure import ERASED
 from storage.migrate import setup_checkpointer
 from tests.fakes.openai_api import embedding_of
@@ -33,10 +33,10 @@ MONDAY = datetime(2025, 4, 7, 3, 0, tzinfo=UTC)
 
 
 @pytest_asyncio.fixture
-async def checkpointer(database_url: str) -> AsyncIterator[AsyncPostgresSaver]:
-    async with AsyncPostgresSaver.from_conn_string(database_url) as saver:
-        await setup_checkpointer(saver)
-        yield saver
+async def checkpointer(db: asyncpg.Pool) -> LatestCheckpointSaver:
+    saver = LatestCheckpointSaver(db)
+    await setup_checkpointer(saver)
+    return saver
 
 
 @pytest_asyncio.fixture
@@ -63,7 +63,7 @@ async def unmasked_traces(db: asyncpg.Pool, user: str) -> int:
 
 
 async def test_a_turn_the_model_answers_after_forget_recreates_nothing(
-    wire: Wire, db: asyncpg.Pool, model: tuple[Llm, Embed], checkpointer: AsyncPostgresSaver
+    wire: Wire, db: asyncpg.Pool, model: tuple[Llm, Embed], checkpointer: LatestCheckpointSaver
 ) -> None:
     llm, embed = model
     user = "6301"
@@ -87,7 +87,7 @@ async def test_a_turn_the_model_answers_after_forget_recreates_nothing(
 
 
 async def test_a_weekly_summary_the_model_writes_after_forget_is_dropped(
-    wire: Wire, db: asyncpg.Pool, model: tuple[Llm, Embed], checkpointer: AsyncPostgresSaver
+    wire: Wire, db: asyncpg.Pool, model: tuple[Llm, Embed], checkpointer: LatestCheckpointSaver
 ) -> None:
     llm, _ = model
     user = "6303"

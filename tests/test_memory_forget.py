@@ -4,13 +4,11 @@ messages, sessions or checkpoints; orders stay with name and phone masked; anoth
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
 import pytest_asyncio
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
 from memory.facts import Candidate, ProposedFact, store_facts
 from memory.summaries import Summary
@@ -19,12 +17,6 @@ from storage.questions import record_unanswered
 from tests.fakes.openai_api import embedding_of
 from tests.fakes.telegram import BOT_ID
 from tests.harness import Wire, running_bot
-
-
-@pytest_asyncio.fixture
-async def checkpointer(database_url: str) -> AsyncIterator[AsyncPostgresSaver]:
-    async with AsyncPostgresSaver.from_conn_string(database_url) as saver:
-        yield saver
 
 
 async def a_known_customer(db: asyncpg.Pool, wire: Wire, chat: int) -> None:
@@ -77,11 +69,10 @@ async def rows_of(db: asyncpg.Pool, chat: int) -> dict[str, int]:
 
 
 async def test_forget_erases_the_customer_after_confirmation(
-    wire: Wire, db: asyncpg.Pool, checkpointer: AsyncPostgresSaver
+    wire: Wire, db: asyncpg.Pool
 ) -> None:
     chat, other = 6101, 6102
-    async with running_bot(wire) as process:
-        process.dispatcher["checkpointer"] = checkpointer  # what bot/app.py passes to build_dispatcher
+    async with running_bot(wire):
         await a_known_customer(db, wire, chat)
         await a_known_customer(db, wire, other)
 
@@ -116,10 +107,9 @@ async def test_forget_erases_the_customer_after_confirmation(
     assert await db.fetchval("SELECT customer_name FROM orders WHERE user_id = $1", str(other)) == "Оксана Петренко"
 
 
-async def test_forget_can_be_declined(wire: Wire, db: asyncpg.Pool, checkpointer: AsyncPostgresSaver) -> None:
+async def test_forget_can_be_declined(wire: Wire, db: asyncpg.Pool) -> None:
     chat = 6103
-    async with running_bot(wire) as process:
-        process.dispatcher["checkpointer"] = checkpointer
+    async with running_bot(wire):
         await a_known_customer(db, wire, chat)
         wire.telegram.send(chat, "/forget")
         await wire.telegram.wait_for_messages(chat, 2)
@@ -130,11 +120,10 @@ async def test_forget_can_be_declined(wire: Wire, db: asyncpg.Pool, checkpointer
 
 
 async def test_a_forgotten_customer_who_writes_again_is_stored_again(
-    wire: Wire, db: asyncpg.Pool, checkpointer: AsyncPostgresSaver
+    wire: Wire, db: asyncpg.Pool
 ) -> None:
     chat = 6104
-    async with running_bot(wire) as process:
-        process.dispatcher["checkpointer"] = checkpointer
+    async with running_bot(wire):
         wire.telegram.send(chat, "Шукаю сукню Марійці, зріст 128")
         await wire.telegram.wait_for_messages(chat, 1)
         wire.telegram.send(chat, "/forget")
