@@ -23,6 +23,7 @@ from config.shop import Shop
 from llm.client import LlmUnavailable
 from llm.tracing import TurnTraces
 from memory.turns import BackgroundMemory
+from storage.checkpoints import TURN_KEY
 from storage.customers import add_message, save_session_state
 from storage.turns import close_turn, open_turn, store_traces
 
@@ -110,7 +111,8 @@ class SalesAssistant:
             result = await self._graph.ainvoke(
                 {"messages": [*nudges, customer_message(text, turn_id)], "outbox": [], "cards": [],
                  "pictures": [], "talked": False, "said": "", "learned": None, "memory": ""},
-                config={"configurable": {"thread_id": turn.session_id}},
+                # The checkpoint read by open_turn serves the run's read; its save waits for close_turn.
+                config={"configurable": {"thread_id": turn.session_id, TURN_KEY: opening.checkpoint}},
                 context=context,
                 # One checkpoint per turn, written when it ends: a turn cut short is replayed whole from the
                 # inbox, so per-node checkpoints would only cost round trips.
@@ -124,12 +126,13 @@ class SalesAssistant:
             raise
         self._outage_reported = False
         bubbles = list(result.get("outbox") or [])
-        # One statement (answer, state, traces); saved before the memory write starts: its trace masks the names and
-        # city this turn recorded.
+        # One statement (answer, state, traces, checkpoint): a turn that fails here leaves the dialog as it was, and
+        # the inbox replays it. Saved before the memory write starts: its trace masks the names and city this turn
+        # recorded.
         try:
             await close_turn(self._pool, turn.session_id, str(turn.user_id), "\n\n".join(bubbles),
                              turn.update_ids[-1], session_snapshot(result, turn.session_id),
-                             traces.masked(result.get("customer"), turn.customer_name))
+                             traces.masked(result.get("customer"), turn.customer_name), opening.checkpoint)
         except Exception:
             await self._keep_traces(traces, result.get("customer"), turn.customer_name)
             raise

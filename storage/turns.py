@@ -1,5 +1,6 @@
-"""Opening a customer's turn in one round trip: the customer's words stored, and what the turn needs to know read
-in the same statement (a turn's queries one by one were most of its Postgres round trips)."""
+"""Opening a customer's turn in one round trip: the customer's words stored, and what the turn needs to know (the
+chat's checkpoint too) read in the same statement; closing it in another: the answer, the session, the traces and
+the checkpoint saved together (a turn's queries one by one were most of its Postgres round trips)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 import asyncpg
 
+from storage.checkpoint_sql import CHECKPOINT_COLUMNS, latest_checkpoint_sql, save_ctes
 from storage.sanitize import clean_text
+from storage.turn_checkpoint import TurnCheckpoint
 from storage.traces import UNANSWERED, LlmCall, record_llm_calls, trace_arrays, traces_cte
 
 
@@ -25,21 +28,23 @@ class TurnOpening:
     # message retried through an outage would count once per try and end in the pause message.
     turns_last_hour: int
     remembered: bool  # the customer has a memory profile: worth looking up for the prompt
+    checkpoint: TurnCheckpoint  # the chat's latest LangGraph checkpoint, for the turn's run of the graph
 
 
 async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                     questions: Sequence[tuple[int, str, bool]]) -> TurnOpening:
     """Store the customer's messages of this turn (`questions`: (update_id, text, spoken: a voice note's words,
-    tagged 'voice'); a replayed turn's are stored once) and read the follow-ups the customer may be answering, the turn count for the hourly budget and whether
-    there is a memory to look up — one statement, one transaction."""
+    tagged 'voice'); a replayed turn's are stored once) and read the follow-ups the customer may be answering, the
+    turn count for the hourly budget, whether there is a memory to look up and the chat's latest LangGraph
+    checkpoint (for the turn's `aget_tuple`) — one statement, one transaction."""
     row = await pool.fetchrow(
-        """WITH stored AS (
+        f"""WITH stored AS (
                INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
-               SELECT $1, $2, 'user', q.content, CASE WHEN q.spoken THEN ARRAY['voice'] ELSE '{}' END, q.update_id
+               SELECT $1, $2, 'user', q.content, CASE WHEN q.spoken THEN ARRAY['voice'] ELSE '{{}}' END, q.update_id
                FROM unnest($3::bigint[], $4::text[], $6::boolean[]) AS q (update_id, content, spoken)
                ON CONFLICT (update_id, role) WHERE update_id IS NOT NULL DO NOTHING)
            SELECT
-               (SELECT coalesce(array_agg(ARRAY[m.id::text, m.content] ORDER BY m.id), '{}')
+               (SELECT coalesce(array_agg(ARRAY[m.id::text, m.content] ORDER BY m.id), '{{}}')
                 FROM messages m
                 WHERE m.session_id = $1 AND m.role = 'assistant' AND 'followup' = ANY(m.tags)
                   AND m.created_at > coalesce((SELECT max(created_at) FROM messages
@@ -48,17 +53,24 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                (SELECT count(DISTINCT trace_id) FROM llm_traces
                 WHERE session_id = $1 AND created_at > now() - interval '1 hour'
                   AND node_name = ANY($5::text[]) AND error_category IS DISTINCT FROM $7) AS turns,
-               EXISTS (SELECT 1 FROM mirt_profiles WHERE user_id = $2) AS remembered""",
+               EXISTS (SELECT 1 FROM mirt_profiles WHERE user_id = $2) AS remembered,
+               ck.*
+           FROM (SELECT 1) AS one LEFT JOIN LATERAL ({latest_checkpoint_sql("$1")}) AS ck ON true""",
         session_id, user_id, [q[0] for q in questions], [clean_text(q[1]) for q in questions], list(DIALOG_NODES),
         [q[2] for q in questions], UNANSWERED,
     )
-    return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"])
+    checkpoint = {c: row[c] for c in CHECKPOINT_COLUMNS} if row["checkpoint_id"] is not None else None
+    return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"],
+                       TurnCheckpoint(session_id, checkpoint))
 
 
 async def close_turn(pool: asyncpg.Pool, session_id: str, user_id: str, answer: str, update_id: int,
-                     state: dict[str, Any], traces: Sequence[LlmCall] = ()) -> None:
-    """Store the turn's answer (a replayed turn's once), the session's new state (`agent_sessions.state`) and the
-    traces of the turn's model calls (already masked) and their usage lines: one statement, one transaction."""
+                     state: dict[str, Any], traces: Sequence[LlmCall] = (),
+                     checkpoint: TurnCheckpoint | None = None) -> None:
+    """Store the turn's answer (a replayed turn's once), the session's new state (`agent_sessions.state`), the
+    traces of the turn's model calls (already masked) and their usage lines, and the checkpoint the turn's run of
+    the graph saved (`checkpoint`, kept as the chat's only one): one statement, one transaction."""
+    save = checkpoint.save_args() if checkpoint else None
     await pool.execute(
         f"""WITH answer AS (
                 INSERT INTO messages (session_id, user_id, role, content, tags, update_id)
@@ -67,9 +79,9 @@ async def close_turn(pool: asyncpg.Pool, session_id: str, user_id: str, answer: 
             session AS (
                 INSERT INTO agent_sessions (session_id, state) VALUES ($1, $5)
                 ON CONFLICT (session_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()),
-            {traces_cte(6)}
+            {traces_cte(6)}{f", {save_ctes(21)}" if save else ""}
             SELECT 1""",
-        session_id, user_id, clean_text(answer), update_id, state, *trace_arrays(traces),
+        session_id, user_id, clean_text(answer), update_id, state, *trace_arrays(traces), *(save or ()),
     )
 
 
