@@ -12,6 +12,7 @@ No run of PROMPT_NGRAM words of the instructions may appear. A reply in another 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,10 +81,9 @@ class Backing:
     def add_customer_words(self, text: str) -> Backing:
         """What the customer said backs only measures (their child's height, age) and phones (their own, read back
         to them): never money, discounts or requisites."""
-        self.phones |= phones(text)
-        self.stated[Kind.MEASURE].update(v for c in claims(text) if c.kind is Kind.MEASURE for v in c.values)
-        numbers = re.findall(NUMBER, without_requisites(text))
-        self.stated[Kind.MEASURE].update(v for n in numbers if (v := decimal_of(n)) is not None)
+        said_phones, measures = _customer_backing(text)
+        self.phones |= said_phones
+        self.stated[Kind.MEASURE] |= measures
         return self
 
     def backs(self, claim: Claim) -> bool:
@@ -95,6 +95,15 @@ class Backing:
         if claim.kind is Kind.DURATION and claim.topic in self.topics:
             known = self.topics[claim.topic]
         return all(v in known for v in claim.values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _customer_backing(text: str) -> tuple[frozenset[str], frozenset[Decimal]]:
+    """The phones and the measures in a customer's message. Cached: every turn reads the dialog's earlier messages
+    again (0.4 ms for nine of them)."""
+    measures = {v for c in claims(text) if c.kind is Kind.MEASURE for v in c.values}
+    measures |= {v for n in re.findall(NUMBER, without_requisites(text)) if (v := decimal_of(n)) is not None}
+    return frozenset(phones(text)), frozenset(measures)
 
 
 class OutputCheck:
