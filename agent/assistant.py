@@ -25,7 +25,7 @@ from llm.tracing import TurnTraces
 from memory.turns import BackgroundMemory
 from storage.checkpoints import TURN_KEY
 from storage.customers import add_message, save_session_state
-from storage.turns import close_turn, open_turn, store_traces
+from storage.turns import APOLOGY_TAG, close_turn, open_turn, store_traces
 
 log = structlog.get_logger(__name__)
 
@@ -170,7 +170,7 @@ class SalesAssistant:
             return Reply([], error="llm_unavailable")
         # Stored without the update id: the real answer, when the model is back, is the turn's answer.
         await add_message(self._pool, turn.session_id, str(turn.user_id), "assistant", apology,
-                          tags=["llm_unavailable"])
+                          tags=[APOLOGY_TAG])
         if not self._outage_reported:
             self._outage_reported = True
             await self._notify_managers(Escalation(EscalationKind.LLM_DOWN, turn.session_id))

@@ -82,3 +82,23 @@ async def test_a_customer_answering_a_follow_up_is_understood_in_its_light(wire:
         ("user", "Ось: Коваль Ірина, 0671234567"), ("assistant", "Відповідь на: Ось: Коваль Ірина, 0671234567"),
         ("user", "Львів, відділення 3"),
     ]
+
+
+async def test_a_follow_up_answered_while_the_model_is_down_is_in_the_dialog_when_it_is_back(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    chat = 506
+    nudge = "Чекаю на дані для доставки: ПІБ, телефон, місто та відділення Нової Пошти 📦"
+    async with running_bot(wire, llm_retry_delay="0.3s"):
+        wire.telegram.send(chat, "Беру сукню")
+        await wire.telegram.wait_for_messages(chat, 1)
+        await add_message(db, str(chat), str(chat), "assistant", nudge, tags=["followup", "followup:delivery_data"])
+        wire.openai.fail(500, times=3)  # the turn's call and the SDK's two retries: an apology, then a retry
+        wire.telegram.send(chat, "Ось: Коваль Ірина, 0671234567")
+        await wire.telegram.wait_for_messages(chat, 3)
+    dialog = [(m["role"], m["content"]) for m in wire.openai.requests_for("reply")[-1]["messages"]
+              if m["role"] != "system"]
+    assert dialog == [
+        ("user", "Беру сукню"), ("assistant", "Відповідь на: Беру сукню"), ("assistant", nudge),
+        ("user", "Ось: Коваль Ірина, 0671234567"),
+    ]
