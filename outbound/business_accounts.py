@@ -88,8 +88,8 @@ class BusinessAccounts:
         if chat_id not in self._chats:
             return None
         link = await business.chat(self._pool, chat_id)
-        if link is None:
-            del self._chats[chat_id]
+        if link is None:  # unbound by another process (the old one, during a deploy); a concurrent look-up may
+            self._chats.pop(chat_id, None)  # have learned it first
             return None
         current = self._connections.setdefault(link.connection.id, link.connection)
         return BusinessChat(link.chat_id, current, link.opened_by_customer)
@@ -110,4 +110,4 @@ class BusinessAccounts:
         """The customer wrote to the bot itself: the bot chat is where replies go now."""
         if await self.chat(chat_id) is not None:
             await business.unbind_chat(self._pool, chat_id)
-            del self._chats[chat_id]
+            self._chats.pop(chat_id, None)  # a send meanwhile may have seen the link gone and dropped it

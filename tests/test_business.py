@@ -12,6 +12,7 @@ import asyncpg
 
 from config.shop import load_shop
 from jobs.followups import FollowupRules, Followups
+from storage import business
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import Wire, running_bot
 
@@ -173,3 +174,19 @@ async def test_after_a_restart_the_chat_is_still_reached_through_the_connection(
         assert (await sweep)["sent"] == 1
     texts = [p for p in tg.business_sends(customer) if "text" in p]
     assert len(texts) == 2 and all(p["business_connection_id"] == connection for p in texts)
+
+
+async def test_sends_at_once_into_a_chat_another_process_unbound_both_go_to_the_bot_chat(
+    wire: Wire, db: asyncpg.Pool
+) -> None:
+    """During a deploy the old process still polls: the customer wrote to the bot itself there, so it unbound the
+    chat. Here a follow-up and a manager's reply go to that chat at the same moment: both reach the bot chat."""
+    tg, customer = wire.telegram, 3112
+    async with running_bot(wire) as process:
+        await connected_and_answered(tg, customer, "Дякую, подумаю")
+        await business.unbind_chat(db, customer)  # what the old process did
+        sent = await asyncio.gather(process.bot.send_message(customer, "Нагадуємо про сукню"),
+                                    process.bot.send_message(customer, "Вже в дорозі, завтра буде!"),
+                                    return_exceptions=True)
+    assert [type(s).__name__ for s in sent] == ["Message", "Message"]
+    assert [p.get("business_connection_id") for p in tg.business_sends(customer) if "text" in p][1:] == [None, None]
