@@ -25,7 +25,7 @@ from llm.tracing import TurnTraces
 from memory.turns import BackgroundMemory
 from storage.checkpoints import TURN_KEY
 from storage.customers import add_message, save_session_state
-from storage.turns import APOLOGY_TAG, close_turn, open_turn, store_traces
+from storage.turns import APOLOGY_TAG, DECLINED_TAG, close_turn, open_turn, store_traces
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +89,7 @@ class SalesAssistant:
     async def decline(self, turn: CustomerTurn, explanation: str) -> Reply:
         """Answer without the model (message too long, media we cannot read yet); both sides are still kept."""
         await self._store_question(turn)
-        await self._store_answer(turn, explanation, tags=["declined"])
+        await self._store_answer(turn, explanation, tags=[DECLINED_TAG])
         return Reply([explanation])
 
     async def answer(self, turn: CustomerTurn, apologise: bool = True) -> Reply:

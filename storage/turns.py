@@ -18,14 +18,16 @@ from storage.traces import UNANSWERED, LlmCall, record_llm_calls, trace_arrays, 
 
 # The dialog's own model calls: a turn is one trace_id of these (other calls, a transcription say, are not turns).
 DIALOG_NODES = ("sales", "vision")
-# The tag of the apology stored when the model (or the transcription) is down: not a reply, so the follow-ups sent
-# before it still reach the retried turn, whose failed try saved no checkpoint.
-APOLOGY_TAG = "llm_unavailable"
+# Tags of the assistant's words that never enter the dialog: the apology while the model (or the transcription) is
+# down, and the shop's fixed word for what the model does not read (a sticker, a message too long). Neither ends
+# the follow-ups' window: the nudge the customer answers next must still reach the model (a failed try saves no
+# checkpoint, and a declined message never runs the graph).
+APOLOGY_TAG, DECLINED_TAG = "llm_unavailable", "declined"
 
 
 @dataclass(frozen=True)
 class TurnOpening:
-    # (message id, text) of follow-ups sent after the bot's last real reply (neither a follow-up nor an apology)
+    # (message id, text) of follow-ups sent after the bot's last reply in the dialog (not APOLOGY_TAG, DECLINED_TAG)
     followups: list[tuple[int, str]]
     # The chat's turns the model answered in the last hour (DIALOG_NODES' trace_ids with a call that got an answer):
     # a try that failed for an outage (error_category UNANSWERED) is not the customer's turn, or a
@@ -53,7 +55,7 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                 WHERE m.session_id = $1 AND m.role = 'assistant' AND 'followup' = ANY(m.tags)
                   AND m.created_at > coalesce((SELECT max(created_at) FROM messages
                                                WHERE session_id = $1 AND role = 'assistant'
-                                                 AND NOT tags && ARRAY['followup', $8::text]),
+                                                 AND NOT tags && ARRAY['followup', $8, $9]::text[]),
                                             '-infinity')) AS followups,
                (SELECT count(DISTINCT trace_id) FROM llm_traces
                 WHERE session_id = $1 AND created_at > now() - interval '1 hour'
@@ -62,7 +64,7 @@ async def open_turn(pool: asyncpg.Pool, session_id: str, user_id: str,
                ck.*
            FROM (SELECT 1) AS one LEFT JOIN LATERAL ({latest_checkpoint_sql("$1")}) AS ck ON true""",
         session_id, user_id, [q[0] for q in questions], [clean_text(q[1]) for q in questions], list(DIALOG_NODES),
-        [q[2] for q in questions], UNANSWERED, APOLOGY_TAG,
+        [q[2] for q in questions], UNANSWERED, APOLOGY_TAG, DECLINED_TAG,
     )
     checkpoint = {c: row[c] for c in CHECKPOINT_COLUMNS} if row["checkpoint_id"] is not None else None
     return TurnOpening([(int(i), text) for i, text in row["followups"]], row["turns"], row["remembered"],
