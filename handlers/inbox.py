@@ -62,15 +62,15 @@ class ArrivalStore:
     async def __call__(self, make_request, bot, method):  # type: ignore[no-untyped-def]
         updates = await make_request(bot, method)
         if isinstance(method, GetUpdates) and updates:
-            batch = []
-            for update in updates:
-                payload, removed = clean(update.model_dump(mode="json", exclude_none=True))
-                if not removed:
-                    batch.append((update.update_id, chat_of(update), payload, None))
-            try:
+            try:  # whatever fails here, each update goes its own way through InboxMiddleware: retried or quarantined
+                batch = []
+                for update in updates:
+                    payload, removed = clean(update.model_dump(mode="json", exclude_none=True))
+                    if not removed:
+                        batch.append((update.update_id, chat_of(update), payload, None))
                 self._arrivals.update(await inbox.record_arrivals(self._pool, batch))
-            except Exception as exc:  # each update goes its own way through InboxMiddleware: retried or quarantined
-                log.warning("inbox_batch_not_stored", updates=len(batch), error=type(exc).__name__)
+            except Exception as exc:
+                log.warning("inbox_batch_not_stored", updates=len(updates), error=type(exc).__name__)
         return updates
 
     def take(self, update_id: int) -> inbox.Arrival | None:
