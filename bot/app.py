@@ -215,7 +215,7 @@ async def assemble(settings: Settings, stack: AsyncExitStack, clock: Callable[[]
                                   dialog=dialog, order_texts=load_texts(), business=business,
                                   knowledge=knowledge_base)
 
-    watch = PollingWatch()
+    watch = PollingWatch(after_conflict=business.load)  # links the other process made while both polled
     bot.session.middleware(watch)
     bot.session.middleware(arrivals)
     bot.session.middleware(ThroughConnection(business))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiogram.exceptions import TelegramConflictError
@@ -29,7 +30,10 @@ class PollingWatch:
     """A request middleware on the bot session: is getUpdates being called, did the last call succeed, and is
     another process polling the same token?"""
 
-    def __init__(self) -> None:
+    def __init__(self, after_conflict: Callable[[], Awaitable[None]]) -> None:
+        """`after_conflict`: run once each time polling succeeds again after conflicts (the other process may have
+        written what this one caches: the Business chat links)."""
+        self._after_conflict = after_conflict
         self.last_seen: float | None = None
         self.failing = False
         self.conflicts = 0  # 409s in a row; 0 once a getUpdates call succeeds again
@@ -53,7 +57,9 @@ class PollingWatch:
             raise
         if self.conflicts:
             log.info("telegram_conflict_over", conflicts_in_a_row=self.conflicts)
-        self.failing, self.conflicts = False, 0
+            self.conflicts = 0
+            await self._after_conflict()
+        self.failing = False
         self.last_seen = time.monotonic()
         return response
 

@@ -38,8 +38,9 @@ class BusinessAccounts:
         self._chats: dict[int, str] = {}  # chat → its connection id; a chat not here is a plain bot chat
 
     async def load(self) -> None:
-        """Read the chats linked to connections, once at start; afterwards links change only through this object
-        (one process serves the shop), so a plain bot chat costs no query."""
+        """Read the chats linked to connections: at start, and again after another process polled the same token
+        (a deploy overlap: it may have linked chats). Otherwise links change only through this object (one process
+        serves the shop), so a plain bot chat costs no query."""
         self._chats = await business.linked_chats(self._pool)
 
     async def connection(self, bot: Bot, connection_id: str) -> Connection:

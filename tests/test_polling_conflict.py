@@ -57,6 +57,11 @@ async def test_a_second_poller_is_reported_in_the_log_and_health_and_backed_off_
     await tg.wait_for(lambda: bool(ours()), timeout=60)
     refused = lambda: [c for c in ours() if c.params.get("_failed")]  # noqa: E731
     rival = asyncio.create_task(rival_polling(tg.url))
+    # Meanwhile the old process links a customer's chat to the shop's Business account.
+    await db.execute("INSERT INTO business_connections (id, owner_id, owner_name, is_enabled, can_reply) "
+                     "VALUES ('old-conn', 42, 'Олена', true, true)")
+    await db.execute("INSERT INTO business_chats (chat_id, connection_id, opened_by_customer) "
+                     "VALUES (952, 'old-conn', true)")
     try:
         await tg.wait_for(lambda: len(refused()) >= 2, timeout=30)
     finally:
@@ -76,5 +81,9 @@ async def test_a_second_poller_is_reported_in_the_log_and_health_and_backed_off_
     await tg.wait_for_messages(951, 1, timeout=60)
     assert (await health(child))[0] == 200
     assert any(line.get("event") == "telegram_conflict_over" for line in log_lines(child))
+    # That customer now writes to the bot itself: the link the old process made is known here, and dropped.
+    tg.send(952, "Пишу вам сюди")
+    await tg.wait_for_messages(952, 1, timeout=60)
+    assert await db.fetchval("SELECT count(*) FROM business_chats WHERE chat_id = 952") == 0
     child.process.send_signal(signal.SIGTERM)
     assert await child.exit_code() == 0, child.output()
