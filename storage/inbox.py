@@ -1,8 +1,9 @@
 """The durable update inbox: an update is stored before it is handled and marked when its turn is done.
 
 `attempts` is how many times an update was the first in its chat to be handed to a turn: once when it arrives
-(counted as it is stored) and once more each time a start replays it as its chat's oldest unfinished update
-(counted as it is read for the replay). Only an update whose turn never finished is ever replayed, so a turn that
+(counted as it is stored; a getUpdates answer is stored whole, so an update a shutdown cut off before its turn
+counts that try too) and once more each time a start replays it as its chat's oldest unfinished update (counted
+as it is read for the replay). Only an update whose turn never finished is ever replayed, so a turn that
 finishes costs no statement for counting, and one that keeps crashing the process is given up after MAX_ATTEMPTS
 tries, while the messages queued behind it in its chat wait for their own.
 """
