@@ -16,8 +16,20 @@ from storage.database import connect, open_pool, parse_target
 from storage.migrate import migrate
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import Wire
+from tests.harness import SPAWNED, Wire
 from tests.postgres import create_database, server_url
+
+
+@pytest.fixture(autouse=True)
+def no_child_bot_left() -> Iterator[None]:
+    """A test that fails before stopping its child bot does not leave it polling (and using CPU) for the rest of
+    the run."""
+    yield
+    while SPAWNED:
+        process = SPAWNED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -94,8 +94,12 @@ class ChildBot:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+SPAWNED: list[subprocess.Popen[bytes]] = []  # child bots; killed after each test (tests/conftest.py), whatever it did
+
+
 def spawn_bot(wire: Wire, log: Path, **overrides: Any) -> ChildBot:
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "bot"], env=clean_env(**wire.env(**overrides)),
                                    stdout=sink, stderr=sink, cwd=log.parent)
+    SPAWNED.append(process)
     return ChildBot(process, log)
