@@ -4,6 +4,7 @@ guide "Structured Outputs" → "Supported schemas": in strict mode every object 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -89,7 +90,21 @@ def schema_mismatch(body: dict[str, Any], content: Any) -> str | None:
     if not spec.get("strict") or not isinstance(content, str) or content.strip()[:1] not in ("{", "["):
         return None
     try:
-        jsonschema.validate(json.loads(content), spec["schema"])
-    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
-        return f"the answer does not match the json_schema '{spec.get('name')}': {str(exc).splitlines()[0]}"
-    return None
+        error = jsonschema.exceptions.best_match(
+            _validator(json.dumps(spec["schema"], sort_keys=True)).iter_errors(json.loads(content)))
+    except json.JSONDecodeError as exc:
+        error = exc
+    if error is None:
+        return None
+    return f"the answer does not match the json_schema '{spec.get('name')}': {str(error).splitlines()[0]}"
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema: str) -> Any:
+    """A validator for the JSON `schema`, the schema itself checked once (SchemaError when it is not one): what
+    `jsonschema.validate` does on every call, the check of the schema against its metaschema being most of the cost
+    (a benchmark's fake model spent most of a CPU core on it)."""
+    loaded = json.loads(schema)
+    cls = jsonschema.validators.validator_for(loaded)
+    cls.check_schema(loaded)
+    return cls(loaded)
