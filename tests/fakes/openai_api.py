@@ -16,6 +16,7 @@ unless the test turns `hold_to_schema` off to try the product's guards against s
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import inspect
 import itertools
@@ -40,16 +41,14 @@ CACHE_MIN_TOKENS, CACHE_STEP = 1024, 128
 _RECENT_PROMPTS = 32
 
 
-def shared_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix of `a` and `b` (a binary search over C-speed slice compares)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def prefix_digests(head: str, text: str) -> list[bytes]:
+    """Digests of `head` (tools and schema) followed by `text`'s prefixes of 1, 2, 3… cache steps (CACHE_STEP tokens
+    at this fake's 4 characters a token): two prompts share k steps of prefix when their first k digests match."""
+    step, digest, digests = CACHE_STEP * 4, hashlib.blake2b(head.encode()), []
+    for end in range(step, len(text) + 1, step):
+        digest.update(text[end - step:end].encode())
+        digests.append(digest.copy().digest())
+    return digests
 
 
 def last_user_text(request: dict[str, Any]) -> str:
@@ -110,7 +109,8 @@ class FakeOpenAI(LocalServer):
         self.transcripts: dict[bytes, str] = {}  # audio bytes → what was said in it
         self.transcription_requests: list[dict[str, Any]] = []
         self._transcription_errors: list[int] = []
-        self._recent: list[tuple[str, str]] = []  # (tools and schema, messages) of recent prompts, as JSON
+        self._recent: collections.deque[list[bytes]] = collections.deque()  # prefix digests of recent prompts
+        self._recent_prefixes: collections.Counter[bytes] = collections.Counter()  # … counted over all of them
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
@@ -194,10 +194,13 @@ class FakeOpenAI(LocalServer):
     def _cached_tokens(self, body: dict[str, Any], prompt_tokens: int) -> int:
         """Tokens of this prompt's prefix that a recent prompt with the same tools and schema began with."""
         head = json.dumps([body.get("tools"), body.get("response_format")], ensure_ascii=False)
-        text = json.dumps(body["messages"], ensure_ascii=False)
-        shared = max((shared_prefix(text, seen) for same, seen in self._recent if same == head), default=0)
-        self._recent = [*self._recent[-(_RECENT_PROMPTS - 1):], (head, text)]
-        tokens = min(shared // 4, prompt_tokens)
+        digests = prefix_digests(head, json.dumps(body["messages"], ensure_ascii=False))
+        steps = next((i for i, d in enumerate(digests) if d not in self._recent_prefixes), len(digests))
+        if len(self._recent) == _RECENT_PROMPTS:
+            self._recent_prefixes -= collections.Counter(self._recent.popleft())
+        self._recent.append(digests)
+        self._recent_prefixes.update(digests)
+        tokens = min(steps * CACHE_STEP, prompt_tokens)
         return 0 if tokens < CACHE_MIN_TOKENS else tokens // CACHE_STEP * CACHE_STEP
 
     async def _embeddings(self, request: web.Request) -> web.Response:
