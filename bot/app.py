@@ -58,13 +58,8 @@ from outbound.pacing import OutboundPacer
 from outbound.texts import load_admin_texts
 from outbound.through_connection import ThroughConnection
 from storage.checkpoints import LatestCheckpointSaver
-from storage.database import (
-    connect,
-    open_pool,
-    parse_target,
-    start_embedded,
-)
-from storage.migrate import migrate, setup_checkpointer
+from storage.database import open_pool
+from storage.migrate import migrated, setup_checkpointer
 
 log = structlog.get_logger(__name__)
 
@@ -75,15 +70,7 @@ async def open_database(settings: Settings,
                         stack: AsyncExitStack) -> tuple[asyncpg.Pool, LatestCheckpointSaver]:
     """Reach Postgres (embedded when DATABASE_URL is unset), apply migrations and LangGraph's setup; the pool
     (closed with `stack`) and LangGraph's checkpointer on it."""
-    url = settings.database_url.get_secret_value() if settings.database_url else ""
-    if not url:  # unset or empty: the embedded server
-        url = await start_embedded(settings.data_dir, stack)
-    target = parse_target(url, settings.database_transaction_pooler)
-    conn = await connect(target)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
+    target = await migrated(settings, stack)
     pool = await open_pool(target, settings.database_pool_size)
     stack.push_async_callback(pool.close)
     saver = LatestCheckpointSaver(pool)

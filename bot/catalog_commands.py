@@ -18,15 +18,15 @@ from catalog.files import FileRejected, write_file
 from catalog.importer import ImportReport, Progress, import_file
 from catalog.texts import Text, Texts, load_texts
 from config.settings import Settings
-from storage.database import DatabaseTarget, connect, open_pool, parse_target, start_embedded
-from storage.migrate import migrate
+from storage.database import open_pool
+from storage.migrate import migrated
 from storage.products import load_products
 
 
 async def run_catalog(settings: Settings, args: argparse.Namespace) -> None:
     texts = load_texts()
     async with AsyncExitStack() as stack:
-        target = await _database(settings, stack)
+        target = await migrated(settings, stack)  # without LangGraph's tables and aiogram's import: not needed
         pool = await open_pool(target, size=2)
         stack.push_async_callback(pool.close)
         if args.action == "sync-crm":
@@ -55,21 +55,6 @@ def _print_report(texts: Texts, report: ImportReport) -> None:
         print(texts.render(report.read_as.read_as, **report.read_as.details))
     print(texts.render(Text.IMPORT_DONE, created=report.created, updated=report.updated,
                        unchanged=report.unchanged, deactivated=report.deactivated))
-
-
-async def _database(settings: Settings, stack: AsyncExitStack) -> DatabaseTarget:
-    """Postgres as `bot.app.open_database` reaches it, migrated; without LangGraph's tables and without
-    importing aiogram (seconds), which the catalog does not need."""
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    if url is None:
-        url = await start_embedded(settings.data_dir, stack)
-    target = parse_target(url, settings.database_transaction_pooler)
-    conn = await connect(target)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return target
 
 
 async def _sync_crm(settings: Settings, pool: asyncpg.Pool, texts: Texts, stack: AsyncExitStack) -> ImportReport:

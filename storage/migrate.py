@@ -9,6 +9,7 @@ CONCURRENTLY, which waits for every open transaction and so cannot run while our
 from __future__ import annotations
 
 import hashlib
+from contextlib import AsyncExitStack
 from importlib import resources
 
 import asyncpg
@@ -17,7 +18,9 @@ from asyncpg.exceptions import (
     DeadlockDetectedError, DuplicateObjectError, DuplicateTableError, UniqueViolationError,
 )
 
+from config.settings import Settings
 from storage.checkpoints import LatestCheckpointSaver
+from storage.database import DatabaseTarget, connect, parse_target, start_embedded
 
 log = structlog.get_logger(__name__)
 
@@ -70,3 +73,18 @@ async def setup_checkpointer(saver: LatestCheckpointSaver) -> None:
             if attempt == attempts:
                 raise
             log.info("checkpointer_setup_raced", error=type(exc).__name__, attempt=attempt)
+
+
+async def migrated(settings: Settings, stack: AsyncExitStack) -> DatabaseTarget:
+    """Postgres as DATABASE_URL names it (unset or empty: the embedded server, stopped with `stack`), our migrations
+    applied; LangGraph's tables are `setup_checkpointer`'s."""
+    url = settings.database_url.get_secret_value() if settings.database_url else ""
+    if not url:
+        url = await start_embedded(settings.data_dir, stack)
+    target = parse_target(url, settings.database_transaction_pooler)
+    conn = await connect(target)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return target
